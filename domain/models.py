@@ -1,0 +1,130 @@
+"""The shared vocabulary of a disturbance case: roles, actors, tenancies and reports.
+
+These models cross every boundary (case systems, workflows, activities, the register),
+so they only grow by optional fields: a field added later must never break a recorded
+history or a stored payload.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+SHORT_TEXT = 200
+"""Longest free text we accept for places and reasons: enough to say what, never a dossier."""
+
+
+class Frozen(BaseModel):
+    """Base for value objects: immutable, and unknown fields are refused by name."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+
+class Role(StrEnum):
+    """Who may act on a case. Swedish titles in the README glossary."""
+
+    COORDINATOR = "coordinator"  # bosocial samordnare / trygghetssamordnare
+    SENIOR_COORDINATOR = "senior_coordinator"  # seniorvärd
+    TEAM_LEAD = "team_lead"  # chef för trygghetsgruppen
+    TENANCY_LAWYER = "tenancy_lawyer"  # hyresjuridisk konsulent
+    FIRE_SAFETY_OFFICER = "fire_safety_officer"  # brand- och säkerhetsansvarig
+    PREVENTION_TEAM = "prevention_team"  # vräkningsförebyggande team
+    AREA_MANAGER = "area_manager"  # områdesansvarig
+    OPERATOR = "operator"  # drift: inspects, decides nothing
+    SYSTEM = "system"  # the engine itself (clocks, intake)
+
+
+class Actor(Frozen):
+    """A person (or the engine) acting in a role. The id is the staff id, never a name."""
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:@-]+$")
+    role: Role
+
+
+SYSTEM_ACTOR = Actor(id="trygg", role=Role.SYSTEM)
+
+
+class HousingForm(StrEnum):
+    """Ordinary housing or senior housing (55+ / 70+), which changes who owns the case."""
+
+    ORDINARY = "ordinary"
+    SENIOR_55 = "senior_55"
+    SENIOR_70 = "senior_70"
+
+    @property
+    def is_senior(self) -> bool:
+        return self is not HousingForm.ORDINARY
+
+
+class Category(StrEnum):
+    """Closed code list of disturbance categories (no free-text diagnoses, GDPR art. 10)."""
+
+    NOISE = "noise"
+    THREATS_OR_HARASSMENT = "threats_or_harassment"
+    VIOLENCE = "violence"
+    DRUGS = "drugs"
+    PROPERTY_DAMAGE = "property_damage"
+    FIRE_HAZARD = "fire_hazard"
+    SANITATION = "sanitation"
+    OTHER = "other"
+
+
+class Severity(StrEnum):
+    """How grave the disturbance is. `particularly_serious` is särskilt allvarlig störning
+    (12 kap. 42 § 1 st. 6 p. jordabalken): termination needs neither warning nor notice."""
+
+    MINOR = "minor"
+    NORMAL = "normal"
+    SERIOUS = "serious"
+    PARTICULARLY_SERIOUS = "particularly_serious"
+
+
+class SourceKind(StrEnum):
+    """Who reported: a neighbour, staff, the security company's night patrol, police, an authority."""
+
+    NEIGHBOUR = "neighbour"
+    STAFF = "staff"
+    SECURITY_COMPANY = "security_company"
+    POLICE = "police"
+    AUTHORITY = "authority"
+
+
+class TenancyRef(Frozen):
+    """The tenancy (hyreskontrakt) a case concerns, by the case system's ids only."""
+
+    tenancy_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+    property_id: str = Field(min_length=1, max_length=64)
+    area: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._ -]+$")
+    housing_form: HousingForm = HousingForm.ORDINARY
+    tenant_ids: tuple[str, ...] = Field(
+        default=(), description="Pseudonymous person ids of the tenants, for the access export."
+    )
+
+
+class Complainant(Frozen):
+    """Who complained. Protected: never shown to the tenant, never sent to a partner,
+    never in logs or search attributes. Kept apart from everything shared."""
+
+    person_id: str | None = Field(default=None, max_length=64)
+    name: str | None = Field(default=None, max_length=SHORT_TEXT)
+    contact: str | None = Field(default=None, max_length=SHORT_TEXT)
+
+
+class DisturbanceReport(Frozen):
+    """A störningsanmälan as a case system, staff or a patrol files it."""
+
+    external_ref: str = Field(
+        min_length=1, max_length=128, description="The case system's id; a repeat is a no-op."
+    )
+    source_kind: SourceKind
+    category: Category
+    severity: Severity = Severity.NORMAL
+    occurred_at: AwareDatetime
+    place: str = Field(min_length=1, max_length=SHORT_TEXT, description="Where: stairwell, flat, yard.")
+    tenancy: TenancyRef
+    complainant: Complainant | None = None
+
+    def shared_view(self) -> "DisturbanceReport":
+        """The report as anyone but the case owner may see it: no complainant."""
+        return self.model_copy(update={"complainant": None})

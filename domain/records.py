@@ -1,0 +1,171 @@
+"""Inputs of the activities: what a workflow asks the register and the partner channels to do.
+
+One model per activity (STYLE.md), so fields can be added without breaking histories.
+Every record carries its own idempotency key (`event_id`, `task_id`, `notice_id`),
+derived deterministically by the workflow, so an activity retry writes or sends once.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, Field
+
+from domain.models import Actor, Category, Complainant, Frozen, HousingForm, Role, Severity, SourceKind
+
+ID = Field(min_length=1, max_length=128)
+
+
+class CaseRecord(Frozen):
+    """The case row: upserted whenever stage or outcome changes (last write by `version` wins)."""
+
+    case_id: str = ID
+    workflow_id: str = ID
+    tenancy_id: str = ID
+    property_id: str = ID
+    area: str = ID
+    housing_form: HousingForm
+    category: Category
+    stage: str = ID
+    opened_at: AwareDatetime
+    closed_at: AwareDatetime | None = None
+    outcome: str | None = None
+    policy_version: str = ID
+    tenant_ids: tuple[str, ...] = ()
+    version: int = Field(ge=0, description="Monotonic per case; an older write never overwrites a newer.")
+
+
+class CaseEventRecord(Frozen):
+    """One line of the append-only audit trail. `event_id` is unique per case."""
+
+    case_id: str = ID
+    event_id: str = ID
+    kind: str = Field(min_length=1, max_length=64)
+    at: AwareDatetime
+    actor: Actor
+    reason: str | None = Field(default=None, max_length=2000)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class ReportRecord(Frozen):
+    """A report as the register keeps it; the complainant goes to a table of its own."""
+
+    case_id: str = ID
+    report_id: str = ID
+    external_ref: str = ID
+    source_kind: SourceKind
+    category: Category
+    severity: Severity
+    occurred_at: AwareDatetime
+    received_at: AwareDatetime
+    place: str = Field(min_length=1, max_length=200)
+    complainant: Complainant | None = None
+
+
+class ReportVerdict(Frozen):
+    """Staff verified or rejected a report."""
+
+    case_id: str = ID
+    report_id: str = ID
+    verified: bool
+    at: AwareDatetime
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class StaffTaskRecord(Frozen):
+    """A task waiting for a role (and maybe a named assignee), due at a moment."""
+
+    case_id: str = ID
+    task_id: str = ID
+    kind: str = Field(min_length=1, max_length=64)
+    role: Role
+    assignee: str | None = Field(default=None, max_length=64)
+    area: str = ID
+    due_at: AwareDatetime
+    opened_at: AwareDatetime
+    escalated: bool = False
+
+
+class CloseStaffTask(Frozen):
+    case_id: str = ID
+    task_id: str = ID
+    status: TaskStatus
+    at: AwareDatetime
+
+
+class DisclosureRecord(Frozen):
+    """Who received which fields of which case, when, and on what basis (DOMAIN.md)."""
+
+    case_id: str = ID
+    disclosure_id: str = ID
+    partner_id: str = ID
+    partner_kind: str = ID
+    fields: tuple[str, ...]
+    at: AwareDatetime
+    legal_basis: str = Field(min_length=1, max_length=200)
+    notice_id: str | None = None
+
+
+class NoticeKind(StrEnum):
+    """Every notice the ladder can send; the partner directory maps each to recipients."""
+
+    DISTURBANCE_NOTICE = "disturbance_notice"  # underrättelse till socialnämnden, 12:25
+    WARNING_COPY = "warning_copy"  # copy of the tillsägelse to social services
+    WARNING_TO_TENANT = "warning_to_tenant"  # the tillsägelse itself
+    TERMINATION_NOTICE = "termination_notice"  # underrättelse vid uppsägning, 12:44
+    CRIME_REPORT = "crime_report"  # police
+    FIRE_HAZARD = "fire_hazard"  # räddningstjänsten and the fire safety officer
+    DAMAGE_CLAIM = "damage_claim"  # insurer
+    EXTRA_ROUNDS = "extra_rounds"  # security company
+    ACTION_PLAN_MEETING = "action_plan_meeting"  # social services
+    AREA_PICTURE = "area_picture"  # area partnership, aggregates only
+
+
+class NoticeRequest(Frozen):
+    """Ask the partner channel to deliver one notice. `facts` holds every field the ladder
+    knows for this notice; the channel strips whatever the recipient may not receive."""
+
+    notice_id: str = ID
+    case_id: str = ID
+    kind: NoticeKind
+    requested_at: AwareDatetime
+    legal_basis: str = Field(min_length=1, max_length=200)
+    facts: dict[str, Any] = Field(default_factory=dict)
+
+
+class NoticeOutcome(Frozen):
+    """What happened to a notice: one delivery per recipient partner."""
+
+    notice_id: str
+    delivered_to: tuple[str, ...] = ()
+    failed_permanently: tuple[str, ...] = ()
+    skipped: bool = Field(default=False, description="No partner in the directory takes this kind.")
+
+
+class NoticeAcknowledgement(Frozen):
+    """A partner confirmed receipt of a notice (signed callback → signal to the case)."""
+
+    notice_id: str = ID
+    partner_id: str = ID
+    at: AwareDatetime
+
+
+class ActivityName:
+    """The registered names of Trygg's activities. Workflows call activities by these
+    names, and tests register stand-ins under the same names; the worker registers only
+    the real implementations (activities.register, activities.notify)."""
+
+    UPSERT_CASE = "upsert_case"  # CaseRecord -> None
+    RECORD_CASE_EVENT = "record_case_event"  # CaseEventRecord -> None
+    RECORD_REPORT = "record_report"  # ReportRecord -> None
+    RECORD_REPORT_VERDICT = "record_report_verdict"  # ReportVerdict -> None
+    OPEN_STAFF_TASK = "open_staff_task"  # StaffTaskRecord -> None
+    CLOSE_STAFF_TASK = "close_staff_task"  # CloseStaffTask -> None
+    RECORD_DISCLOSURE = "record_disclosure"  # DisclosureRecord -> None
+    SEND_NOTICE = "send_notice"  # NoticeRequest -> NoticeOutcome

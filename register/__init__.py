@@ -1,0 +1,1 @@
+"""The case register in PostgreSQL: the durable, queryable record Temporal does not keep."""

