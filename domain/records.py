@@ -137,6 +137,11 @@ class NoticeRequest(Frozen):
     requested_at: AwareDatetime
     legal_basis: str = Field(min_length=1, max_length=200)
     facts: dict[str, Any] = Field(default_factory=dict)
+    workflow_id: str | None = Field(
+        default=None,
+        max_length=128,
+        description="The case workflow to signal when a partner acknowledges (case-{tenancy_id}).",
+    )
 
 
 class NoticeOutcome(Frozen):
@@ -169,3 +174,4 @@ class ActivityName:
     CLOSE_STAFF_TASK = "close_staff_task"  # CloseStaffTask -> None
     RECORD_DISCLOSURE = "record_disclosure"  # DisclosureRecord -> None
     SEND_NOTICE = "send_notice"  # NoticeRequest -> NoticeOutcome
+    SEND_AREA_PICTURE = "send_area_picture"  # partners.area.AreaPictureRequest -> NoticeOutcome
