@@ -82,9 +82,23 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as error:
         problems = []
         for issue in error.errors():
-            field = str(issue["loc"][0]) if issue["loc"] else "?"
-            problems.append(f"{_env_name(field)}: {issue['msg']} (got {issue.get('input')!r})")
+            field = _field_of(str(issue["loc"][0])) if issue["loc"] else "?"
+            shown = "<hidden>" if field in _SECRETS else repr(issue.get("input"))
+            problems.append(f"{_env_name(field)}: {issue['msg']} (got {shown})")
         raise SettingsError("invalid setting: " + "; ".join(problems)) from None
+
+
+_SECRETS = {"database_url", "smtp_password"}
+"""Settings whose value may carry a password: an error names them but never echoes them."""
+
+
+def _field_of(location: str) -> str:
+    """pydantic reports an aliased field by the alias it was read from; map it back."""
+    for name, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        if name == location or (isinstance(alias, AliasChoices) and location in alias.choices):
+            return name
+    return location
 
 
 def _env_name(field: str) -> str:

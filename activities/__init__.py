@@ -1,0 +1,38 @@
+"""Every side effect of a case: the register in PostgreSQL and the partner channels.
+
+`build_activities` is the one place the worker learns which activities exist; each
+feature module exposes a class holding its dependencies whose `activities()` returns
+the bound methods to register (STYLE.md: money-transfer template, PostHog's worker).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from runtime.settings import Settings
+
+
+@dataclass
+class ActivitySet:
+    """The activities to register and the resources to release when the worker stops."""
+
+    functions: list[Callable[..., Any]] = field(default_factory=list)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for close in self.closers:
+            await close()
+
+
+def build_activities(pool: asyncpg.Pool, settings: Settings) -> ActivitySet:
+    """The real implementations, never stand-ins."""
+    from activities.notify import NotificationActivities
+    from activities.register import RegisterActivities
+
+    register = RegisterActivities(pool)
+    notify = NotificationActivities.from_settings(settings, pool)
+    return ActivitySet(functions=[*register.activities(), *notify.activities()], closers=[notify.close])

@@ -1,0 +1,1 @@
+"""`trygg`: the command line for case systems, staff and operators."""

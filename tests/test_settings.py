@@ -1,0 +1,62 @@
+"""A bad setting stops start-up with a message naming the setting and the reason."""
+
+import subprocess
+import sys
+
+import pytest
+
+from runtime.settings import LogFormat, SettingsError, load_settings
+
+
+def test_defaults_need_no_environment(monkeypatch):
+    for name in ("DATABASE_URL", "TEMPORAL_ADDRESS", "TRYGG_LOG_FORMAT"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.task_queue == "trygg-cases"
+    assert settings.log_format is LogFormat.JSON
+
+
+def test_temporal_variables_are_read_from_temporals_own_names(monkeypatch):
+    monkeypatch.setenv("TEMPORAL_ADDRESS", "temporal.internal:7233")
+    monkeypatch.setenv("TEMPORAL_NAMESPACE", "trygg-prod")
+    settings = load_settings()
+    assert (settings.temporal_address, settings.temporal_namespace) == ("temporal.internal:7233", "trygg-prod")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("DATABASE_URL", "mysql://db/trygg", "DATABASE_URL: Value error, must start with postgresql://"),
+        ("TRYGG_LOG_FORMAT", "xml", "TRYGG_LOG_FORMAT: Input should be 'json' or 'console'"),
+        ("TRYGG_METRICS_PORT", "seventy", "TRYGG_METRICS_PORT: Input should be a valid integer"),
+        ("TRYGG_GRACEFUL_SHUTDOWN_SECONDS", "-1", "TRYGG_GRACEFUL_SHUTDOWN_SECONDS: Input should be greater than or equal to 0"),
+        ("TRYGG_LOG_LEVEL", "chatty", "TRYGG_LOG_LEVEL: String should match pattern"),
+    ],
+)
+def test_a_bad_value_is_refused_naming_the_setting(monkeypatch, variable, value, expected):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert expected in str(refused.value)
+    assert repr(value).lower() in str(refused.value).lower()
+
+
+def test_the_cli_exits_2_with_one_line_naming_the_setting(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "console.main", "dev"],
+        env={"PATH": "/usr/bin:/bin", "TRYGG_TEMPORAL_PORT": "99999", "TRYGG_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "TRYGG_TEMPORAL_PORT" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_refused_secret_is_not_echoed(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "mysql://trygg:hunter2@db/trygg")
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert "DATABASE_URL" in str(refused.value)
+    assert "hunter2" not in str(refused.value)

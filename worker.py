@@ -1,0 +1,92 @@
+"""The production worker: `python worker.py` or `trygg worker`.
+
+Connects to the configured Temporal and PostgreSQL, registers every workflow and
+activity, serves Prometheus metrics through the SDK runtime, logs JSON, and on SIGTERM
+stops polling and lets in-flight activities finish within `graceful_shutdown_seconds`
+(keep that shorter than the orchestrator's grace period), then exits 0. An activity
+still running when the grace period ends is cancelled and retried by Temporal on another
+worker: never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.worker import Worker
+
+from activities import build_activities
+from runtime.connections import connect_postgres, connect_temporal
+from runtime.logging import configure_logging, get_logger
+from runtime.settings import Settings, load_settings
+from workflows import WORKFLOWS
+
+log = get_logger("trygg.worker")
+
+
+def metrics_runtime(port: int | None) -> Runtime | None:
+    """A runtime exporting the SDK's metrics for Prometheus on `port` (None/0: off)."""
+    if not port:
+        return None
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"0.0.0.0:{port}")))
+
+
+async def run_worker(
+    settings: Settings,
+    *,
+    database_url: str,
+    stop: asyncio.Event | None = None,
+    extra_activities: Sequence[Callable[..., Any]] = (),
+    ready: asyncio.Event | None = None,
+) -> None:
+    """Run until `stop` is set (or SIGTERM/SIGINT when `stop` is not given).
+
+    `extra_activities` exists for tests of the shutdown path only; production passes none.
+    """
+    stop = stop or _stop_on_signals()
+    client = await connect_temporal(settings, metrics_runtime(settings.metrics_port))
+    pool = await connect_postgres(database_url)
+    activity_set = build_activities(pool, settings)
+    worker = Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=WORKFLOWS,
+        activities=[*activity_set.functions, *extra_activities],
+        graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
+    )
+    try:
+        async with worker:
+            log.info("worker started", task_queue=settings.task_queue, workflows=len(WORKFLOWS))
+            if ready is not None:
+                ready.set()
+            await stop.wait()
+            log.info("worker draining", grace_seconds=settings.graceful_shutdown_seconds)
+    finally:
+        await activity_set.close()
+        await pool.close()
+    log.info("worker stopped")
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+def main() -> None:
+    """Entry point for production: DATABASE_URL is required here, no embedded fallback."""
+    settings = load_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    if settings.database_url is None:
+        raise SystemExit("DATABASE_URL: required for the production worker (trygg dev runs an embedded one)")
+    asyncio.run(run_worker(settings, database_url=settings.database_url))
+
+
+if __name__ == "__main__":
+    main()
