@@ -26,7 +26,6 @@ def test_temporal_variables_are_read_from_temporals_own_names(monkeypatch):
 @pytest.mark.parametrize(
     ("variable", "value", "expected"),
     [
-        ("DATABASE_URL", "mysql://db/trygg", "DATABASE_URL: Value error, must start with postgresql://"),
         ("TRYGG_LOG_FORMAT", "xml", "TRYGG_LOG_FORMAT: Input should be 'json' or 'console'"),
         ("TRYGG_METRICS_PORT", "seventy", "TRYGG_METRICS_PORT: Input should be a valid integer"),
         ("TRYGG_GRACEFUL_SHUTDOWN_SECONDS", "-1", "TRYGG_GRACEFUL_SHUTDOWN_SECONDS: Input should be greater than or equal to 0"),
@@ -58,5 +57,5 @@ def test_a_refused_secret_is_not_echoed(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "mysql://trygg:hunter2@db/trygg")
     with pytest.raises(SettingsError) as refused:
         load_settings()
-    assert "DATABASE_URL" in str(refused.value)
+    assert "DATABASE_URL: Value error, must start with postgresql://" in str(refused.value)
     assert "hunter2" not in str(refused.value)
