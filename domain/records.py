@@ -34,6 +34,11 @@ class CaseRecord(Frozen):
     policy_version: str = ID
     tenant_ids: tuple[str, ...] = ()
     version: int = Field(ge=0, description="Monotonic per case; an older write never overwrites a newer.")
+    changed_at: AwareDatetime | None = Field(
+        default=None,
+        description="When this version was made (workflow.now()). Dates the register's stage history for "
+        "'median days per stage'; when absent the register uses closed_at, opened_at or its own clock.",
+    )
 
 
 class CaseEventRecord(Frozen):
@@ -174,4 +179,5 @@ class ActivityName:
     CLOSE_STAFF_TASK = "close_staff_task"  # CloseStaffTask -> None
     RECORD_DISCLOSURE = "record_disclosure"  # DisclosureRecord -> None
     SEND_NOTICE = "send_notice"  # NoticeRequest -> NoticeOutcome
+    APPLY_RETENTION = "apply_retention"  # register.retention.RetentionRequest -> RetentionCounts
     SEND_AREA_PICTURE = "send_area_picture"  # partners.area.AreaPictureRequest -> NoticeOutcome
