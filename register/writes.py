@@ -1,0 +1,202 @@
+"""The register's writes, one function per record, each run inside the caller's transaction.
+
+Every write is idempotent on the record's own key, so an activity retry (after a lost
+connection, a worker crash, a restarted database) writes once:
+- cases: last write by `version` wins; an older or equal version is a no-op;
+- case_events: (case_id, event_id) is unique; `seq` is assigned under the case row's lock;
+- reports, staff tasks, disclosures: the id is the primary key, a repeat does nothing.
+
+Each function returns True when it changed the register and False when the record was
+already there. Each takes `params`-named arguments so that errors.explain can name a field.
+"""
+
+from __future__ import annotations
+
+import json
+
+import asyncpg
+
+from domain.records import (
+    CaseEventRecord,
+    CaseRecord,
+    CloseStaffTask,
+    DisclosureRecord,
+    ReportRecord,
+    ReportVerdict,
+    StaffTaskRecord,
+    TaskStatus,
+)
+from register.errors import INVALID_RECORD, UNKNOWN_CASE, UNKNOWN_REPORT, UNKNOWN_TASK, refused
+
+CASE_PARAMS = (
+    "case_id", "workflow_id", "tenancy_id", "property_id", "area", "housing_form", "category", "stage",
+    "opened_at", "closed_at", "outcome", "policy_version", "version", "tenant_ids",
+)  # fmt: skip
+
+
+async def upsert_case(conn: asyncpg.Connection, record: CaseRecord) -> bool:
+    """Insert the case, or overwrite it when `record.version` is newer; log a stage change."""
+    values = (
+        record.case_id, record.workflow_id, record.tenancy_id, record.property_id, record.area,
+        record.housing_form.value, record.category.value, record.stage, record.opened_at, record.closed_at,
+        record.outcome, record.policy_version, record.version, list(record.tenant_ids),
+    )  # fmt: skip
+    old = await conn.fetchrow("SELECT stage, version, anonymised_at FROM cases WHERE case_id = $1 FOR UPDATE", record.case_id)
+    if old is None:
+        inserted = await conn.fetchval(
+            """INSERT INTO cases (case_id, workflow_id, tenancy_id, property_id, area, housing_form, category,
+                                  stage, opened_at, closed_at, outcome, policy_version, version, tenant_ids)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+               ON CONFLICT (case_id) DO NOTHING RETURNING true""",
+            *values,
+        )
+        if not inserted:  # a concurrent writer inserted it first: take its lock, then compare versions
+            old = await conn.fetchrow(
+                "SELECT stage, version, anonymised_at FROM cases WHERE case_id = $1 FOR UPDATE", record.case_id
+            )
+    if old is not None:
+        if record.version <= old["version"] or old["anonymised_at"] is not None:
+            return False
+        await conn.execute(
+            """UPDATE cases SET workflow_id = $2, tenancy_id = $3, property_id = $4, area = $5, housing_form = $6,
+                      category = $7, stage = $8, opened_at = $9, closed_at = $10, outcome = $11,
+                      policy_version = $12, version = $13, tenant_ids = $14, updated_at = now()
+               WHERE case_id = $1""",
+            *values,
+        )
+    if old is None or old["stage"] != record.stage:
+        entered_at = record.changed_at or (record.closed_at if old is not None else record.opened_at)
+        await conn.execute(
+            """INSERT INTO case_stages (case_id, version, stage, entered_at)
+               VALUES ($1, $2, $3, coalesce($4, now())) ON CONFLICT DO NOTHING""",
+            record.case_id, record.version, record.stage, entered_at,
+        )  # fmt: skip
+    return True
+
+
+EVENT_PARAMS = ("case_id", "event_id", "kind", "actor.id", "actor.role", "at", "reason", "data", "seq")
+
+
+async def record_case_event(conn: asyncpg.Connection, record: CaseEventRecord) -> bool:
+    """Append one event. The case row is locked first, so concurrent writers to one case
+    queue up and `seq` stays 1, 2, 3… without gaps or duplicates."""
+    last_seq = await conn.fetchval("SELECT last_seq FROM cases WHERE case_id = $1 FOR UPDATE", record.case_id)
+    if last_seq is None:
+        raise refused(UNKNOWN_CASE, "case_id", "no such case in the register (upsert_case first)")
+    if await conn.fetchval(
+        "SELECT true FROM case_events WHERE case_id = $1 AND event_id = $2", record.case_id, record.event_id
+    ):
+        return False
+    seq = last_seq + 1
+    await conn.execute(
+        """INSERT INTO case_events (case_id, seq, event_id, kind, actor_id, actor_role, at, reason, data)
+           VALUES ($1, $9, $2, $3, $4, $5, $6, $7, $8::jsonb)""",
+        record.case_id, record.event_id, record.kind, record.actor.id, record.actor.role.value, record.at,
+        record.reason, json.dumps(record.model_dump(mode="json")["data"]), seq,
+    )  # fmt: skip
+    await conn.execute("UPDATE cases SET last_seq = $2 WHERE case_id = $1", record.case_id, seq)
+    return True
+
+
+REPORT_PARAMS = (
+    "case_id", "report_id", "external_ref", "source_kind", "category", "severity", "occurred_at",
+    "received_at", "place",
+)  # fmt: skip
+COMPLAINANT_PARAMS = ("report_id", "complainant.person_id", "complainant.name", "complainant.contact")
+
+
+async def record_report(conn: asyncpg.Connection, record: ReportRecord) -> bool:
+    """Keep the report; its complainant, if any, goes to report_complainants."""
+    inserted = await conn.fetchval(
+        """INSERT INTO reports (case_id, report_id, external_ref, source_kind, category, severity,
+                                occurred_at, received_at, place)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           ON CONFLICT (report_id) DO NOTHING RETURNING true""",
+        record.case_id, record.report_id, record.external_ref, record.source_kind.value, record.category.value,
+        record.severity.value, record.occurred_at, record.received_at, record.place,
+    )  # fmt: skip
+    if inserted and record.complainant is not None:
+        c = record.complainant
+        await conn.execute(
+            """INSERT INTO report_complainants (report_id, person_id, name, contact)
+               VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING""",
+            record.report_id, c.person_id, c.name, c.contact,
+        )  # fmt: skip
+    return bool(inserted)
+
+
+VERDICT_PARAMS = ("case_id", "report_id", "verified", "at")
+
+
+async def record_report_verdict(conn: asyncpg.Connection, record: ReportVerdict) -> bool:
+    """Set verified/rejected. A later verdict replaces an earlier one; a repeat is a no-op."""
+    current = await conn.fetchrow(
+        "SELECT verified, verified_at FROM reports WHERE case_id = $1 AND report_id = $2 FOR UPDATE",
+        record.case_id, record.report_id,
+    )  # fmt: skip
+    if current is None:
+        raise refused(UNKNOWN_REPORT, "report_id", "no such report on this case in the register")
+    if current["verified_at"] is not None and (
+        current["verified_at"] > record.at or (current["verified_at"] == record.at and current["verified"] == record.verified)
+    ):
+        return False
+    await conn.execute(
+        "UPDATE reports SET verified = $3, verified_at = $4 WHERE case_id = $1 AND report_id = $2",
+        record.case_id, record.report_id, record.verified, record.at,
+    )  # fmt: skip
+    return True
+
+
+TASK_PARAMS = ("case_id", "task_id", "kind", "role", "assignee", "area", "due_at", "opened_at", "escalated")
+
+
+async def open_staff_task(conn: asyncpg.Connection, record: StaffTaskRecord) -> bool:
+    """Open a task. A repeat is a no-op, except that the first repeat marked `escalated`
+    moves an open task to its new role, assignee and due date (the escalation)."""
+    changed = await conn.fetchval(
+        """INSERT INTO staff_tasks (case_id, task_id, kind, role, assignee, area, due_at, opened_at, escalated)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           ON CONFLICT (task_id) DO UPDATE
+              SET escalated = true, role = excluded.role, assignee = excluded.assignee, due_at = excluded.due_at
+            WHERE staff_tasks.status = 'open' AND excluded.escalated AND NOT staff_tasks.escalated
+           RETURNING true""",
+        record.case_id, record.task_id, record.kind, record.role.value, record.assignee, record.area,
+        record.due_at, record.opened_at, record.escalated,
+    )  # fmt: skip
+    return bool(changed)
+
+
+CLOSE_PARAMS = ("case_id", "task_id", "status", "at")
+
+
+async def close_staff_task(conn: asyncpg.Connection, record: CloseStaffTask) -> bool:
+    """Close an open task as done or cancelled; closing a closed task is a no-op."""
+    if record.status is TaskStatus.OPEN:
+        raise refused(INVALID_RECORD, "status", "closing a task needs status done or cancelled")
+    closed = await conn.fetchval(
+        """UPDATE staff_tasks SET status = $3, closed_at = $4
+            WHERE case_id = $1 AND task_id = $2 AND status = 'open' RETURNING true""",
+        record.case_id, record.task_id, record.status.value, record.at,
+    )  # fmt: skip
+    if closed:
+        return True
+    if not await conn.fetchval(
+        "SELECT true FROM staff_tasks WHERE case_id = $1 AND task_id = $2", record.case_id, record.task_id
+    ):
+        raise refused(UNKNOWN_TASK, "task_id", "no such task on this case in the register")
+    return False
+
+
+DISCLOSURE_PARAMS = ("case_id", "disclosure_id", "partner_id", "partner_kind", "fields", "at", "legal_basis", "notice_id")
+
+
+async def record_disclosure(conn: asyncpg.Connection, record: DisclosureRecord) -> bool:
+    """Log who received which fields of which case, when and on what basis."""
+    inserted = await conn.fetchval(
+        """INSERT INTO disclosures (case_id, disclosure_id, partner_id, partner_kind, fields, at, legal_basis, notice_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (disclosure_id) DO NOTHING RETURNING true""",
+        record.case_id, record.disclosure_id, record.partner_id, record.partner_kind, list(record.fields),
+        record.at, record.legal_basis, record.notice_id,
+    )  # fmt: skip
+    return bool(inserted)
