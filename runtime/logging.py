@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO
 
 import structlog
+from temporalio import activity, workflow
 
 from runtime.settings import LogFormat
 
 
-def configure_logging(log_format: LogFormat = LogFormat.JSON, level: str = "INFO") -> None:
+def configure_logging(log_format: LogFormat = LogFormat.JSON, level: str = "INFO", stream: TextIO | None = None) -> None:
+    """Route structlog and the stdlib (the SDK's loggers included) through one renderer."""
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -33,14 +36,17 @@ def configure_logging(log_format: LogFormat = LogFormat.JSON, level: str = "INFO
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=False,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, structlog.processors.format_exc_info, renderer],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter)
+    # The ids go into keys of their own (see _lift_temporal_context), not into the message.
+    workflow.logger.workflow_info_on_message = False
+    activity.logger.activity_info_on_message = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
