@@ -1,0 +1,76 @@
+"""The weekly area picture (områdesbild): counts by category and place, never a tenancy,
+a person or a case id. Read from the register's `cases` and `reports` tables."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from pydantic import AwareDatetime, Field
+
+from domain.models import Frozen
+from partners.payload import select_facts
+
+
+class AreaPictureRequest(Frozen):
+    """Input of the send_area_picture activity: one picture per period, `picture_id` is its
+    idempotency key (the outbox holds one row per picture and partner)."""
+
+    picture_id: str = Field(min_length=1, max_length=100)
+    period_start: AwareDatetime
+    period_end: AwareDatetime
+
+
+async def area_summaries(pool: asyncpg.Pool, start: datetime, end: datetime) -> dict[str, dict[str, Any]]:
+    """Per area: reports received in [start, end) by category and by (place, category),
+    cases opened in the period, cases open at its end."""
+    summaries: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"report_count": 0, "reports_by_category": {}, "reports_by_place": [], "new_cases": 0, "open_cases": 0}
+    )
+    rows = await pool.fetch(
+        """SELECT c.area, r.category, r.place, count(*) AS n
+           FROM reports r JOIN cases c ON c.case_id = r.case_id
+           WHERE r.received_at >= $1 AND r.received_at < $2
+           GROUP BY c.area, r.category, r.place
+           ORDER BY c.area, r.category, r.place""",
+        start,
+        end,
+    )
+    for row in rows:
+        summary = summaries[row["area"]]
+        summary["report_count"] += row["n"]
+        by_category = summary["reports_by_category"]
+        by_category[row["category"]] = by_category.get(row["category"], 0) + row["n"]
+        summary["reports_by_place"].append({"place": row["place"], "category": row["category"], "count": row["n"]})
+    case_rows = await pool.fetch(
+        """SELECT area,
+                  count(*) FILTER (WHERE opened_at >= $1) AS new_cases,
+                  count(*) FILTER (WHERE closed_at IS NULL OR closed_at >= $2) AS open_cases
+           FROM cases
+           WHERE opened_at < $2 AND (closed_at IS NULL OR closed_at >= $1)
+           GROUP BY area""",
+        start,
+        end,
+    )
+    for row in case_rows:
+        summaries[row["area"]]["new_cases"] = row["new_cases"]
+        summaries[row["area"]]["open_cases"] = row["open_cases"]
+    return dict(summaries)
+
+
+def picture_facts(
+    allowed: tuple[str, ...],
+    areas: tuple[str, ...] | None,
+    summaries: dict[str, dict[str, Any]],
+    start: datetime,
+    end: datetime,
+) -> dict[str, Any]:
+    """What one partner receives: its areas (all with activity if it names none), each
+    summary cut to its allow-list like any other payload."""
+    chosen = sorted(areas) if areas is not None else sorted(summaries)
+    empty = {"report_count": 0, "reports_by_category": {}, "reports_by_place": [], "new_cases": 0, "open_cases": 0}
+    per_area = [select_facts(allowed, {"area": area, **summaries.get(area, empty)}) for area in chosen]
+    facts = {"period_start": start.isoformat(), "period_end": end.isoformat(), "areas": per_area}
+    return select_facts(allowed, facts)
