@@ -1,3 +1,5 @@
 """Temporal shells around the domain rules. `WORKFLOWS` is what the worker registers."""
 
-WORKFLOWS: list[type] = []
+from workflows.retention import RetentionWorkflow
+
+WORKFLOWS: list[type] = [RetentionWorkflow]
