@@ -7,8 +7,8 @@ Three rules, each measured from `now` (the workflow's clock, or a test's moved c
    pending report on an open case is the evidence that case stands on; it goes with the case.
 2. Complainant identities are deleted `complainant_identity_days_after_close` days after
    their case closed. The report itself stays (without anyone's identity).
-3. A case closed more than `closed_case_days` ago loses its events, reports, tasks
-   and disclosures, and its row is anonymised: tenancy, property and tenant
+3. A case closed more than `closed_case_days` ago loses its events, reports, tasks,
+   disclosures, partner outbox entries and rendered notice documents (0002), and its row is anonymised: tenancy, property and tenant
    ids are cleared, and what remains (area, category, stage history, dates, outcome) keeps the
    long-run statistics true without pointing at anyone.
 
@@ -44,6 +44,8 @@ class RetentionCounts(Frozen):
     reports_deleted_with_cases: int = 0
     staff_tasks_deleted: int = 0
     disclosures_deleted: int = 0
+    notice_documents_deleted: int = Field(default=0, description="Rendered partner documents of anonymised cases.")
+    partner_outbox_deleted: int = Field(default=0, description="Partner outbox entries (payloads) of anonymised cases.")
 
     @property
     def total(self) -> int:
@@ -83,7 +85,7 @@ async def apply_retention(conn: asyncpg.Connection, request: RetentionRequest) -
             )
         ]
         removed = {}
-        for table in ("case_events", "reports", "staff_tasks", "disclosures"):
+        for table in ("case_events", "reports", "staff_tasks", "disclosures", "notice_documents", "partner_outbox"):
             removed[table] = await conn.fetchval(
                 f"WITH gone AS (DELETE FROM {table} WHERE case_id = ANY($1::text[]) RETURNING 1) SELECT count(*) FROM gone",
                 expired,
@@ -103,4 +105,6 @@ async def apply_retention(conn: asyncpg.Connection, request: RetentionRequest) -
         reports_deleted_with_cases=removed["reports"],
         staff_tasks_deleted=removed["staff_tasks"],
         disclosures_deleted=removed["disclosures"],
+        notice_documents_deleted=removed["notice_documents"],
+        partner_outbox_deleted=removed["partner_outbox"],
     )

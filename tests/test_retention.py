@@ -76,6 +76,17 @@ async def test_retention_removes_exactly_what_has_expired_and_nothing_else(env, 
     year_old, year_old_neighbour, _ = await closed_case_file(env, acts, 400)
     almost, almost_neighbour, _ = await closed_case_file(env, acts, 1094)
     expired, _, _ = await closed_case_file(env, acts, 1200)
+    await pg_pool.execute(
+        """INSERT INTO partner_outbox (notice_id, partner_id, idempotency_key, case_id, kind, partner_kind, channel,
+                                       legal_basis, fields, payload, status)
+           VALUES ('n1', 'soc', 'k1', $1, 'disturbance_notice', 'social_services', 'email', '12:25', '{}', '{}', 'sent')""",
+        expired.case_id,
+    )
+    await pg_pool.execute(
+        """INSERT INTO notice_documents (notice_id, partner_id, case_id, kind, filename, media_type, body, sha256)
+           VALUES ('n1', 'soc', $1, 'disturbance_notice', 'u.txt', 'text/plain', 'brev', repeat('0', 64))""",
+        expired.case_id,
+    )
 
     counts = await env.run(acts.apply_retention, RetentionRequest(policy=POLICY, now=NOW))
 
@@ -87,6 +98,8 @@ async def test_retention_removes_exactly_what_has_expired_and_nothing_else(env, 
         reports_deleted_with_cases=1,
         staff_tasks_deleted=1,
         disclosures_deleted=1,
+        notice_documents_deleted=1,
+        partner_outbox_deleted=1,
     )
     assert await report_ids(pg_pool, open_case.case_id) == {
         evidence.report_id, pending.report_id, unfounded_recent.report_id, neighbour_on_open.report_id,
