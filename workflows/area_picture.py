@@ -1,0 +1,134 @@
+"""The weekly area picture (områdesbild): a Temporal Schedule starts `AreaPictureWorkflow`,
+which asks the partner channel to count the week's reports and cases by category and
+place per area and send each area partnership and association its areas' counts.
+
+Aggregates only: no tenancy, person or case id leaves (partners/area.py). The picture id
+is derived from the period, so a re-run of the same week sends nothing twice. A partner
+that cannot be reached does not fail the schedule: the outcome names it, and next week's
+picture goes out as usual.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+from temporalio import workflow
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleCalendarSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleRange,
+    ScheduleSpec,
+    ScheduleState,
+    ScheduleUpdate,
+    ScheduleUpdateInput,
+)
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.models import Frozen
+    from domain.records import ActivityName, NoticeOutcome
+    from partners.area import AreaPictureRequest
+
+AREA_PICTURE_SCHEDULE_ID = "trygg-area-picture"
+PERMANENT_ERROR = "PermanentDeliveryError"  # activities.notify.PERMANENT_ERROR
+
+
+class AreaPictureInput(Frozen):
+    """Input of one weekly run."""
+
+    period_days: int = Field(default=7, ge=1, le=31)
+    period_end: AwareDatetime | None = Field(default=None, description="End of the period; default workflow.now().")
+
+
+@workflow.defn(name="AreaPictureWorkflow")
+class AreaPictureWorkflow:
+    @workflow.run
+    async def run(self, input: AreaPictureInput) -> NoticeOutcome:
+        end = input.period_end or workflow.now()
+        start = end - timedelta(days=input.period_days)
+        picture_id = f"area-picture-{start.date().isoformat()}-{end.date().isoformat()}"
+        try:
+            return await workflow.execute_activity(
+                ActivityName.SEND_AREA_PICTURE,
+                AreaPictureRequest(picture_id=picture_id, period_start=start, period_end=end),
+                result_type=NoticeOutcome,
+                start_to_close_timeout=timedelta(minutes=5),
+                retry_policy=RetryPolicy(
+                    maximum_interval=timedelta(minutes=10),
+                    maximum_attempts=12,
+                    non_retryable_error_types=[PERMANENT_ERROR],
+                ),
+            )
+        except ActivityError as error:
+            cause = error.cause
+            details = cause.details if isinstance(cause, ApplicationError) else ()
+            partial = NoticeOutcome.model_validate(details[0]) if details else NoticeOutcome(notice_id=picture_id)
+            workflow.logger.warning("area picture %s not delivered to every partner", picture_id)
+            return partial
+
+
+ScheduleOutcome = Literal["created", "unchanged", "updated"]
+
+
+async def ensure_area_picture_schedule(
+    client: Client,
+    task_queue: str,
+    *,
+    schedule_id: str = AREA_PICTURE_SCHEDULE_ID,
+    day_of_week: int = 1,
+    hour: int = 7,
+    minute: int = 0,
+    time_zone: str = "Europe/Stockholm",
+) -> ScheduleOutcome:
+    """Make sure the weekly schedule exists (default Monday 07:00 Swedish time; day_of_week
+    0 = Sunday). Safe on every worker start: identical settings are left alone, different
+    ones updated in place keeping an operator's pause. Runs never overlap; a run missed
+    while the cluster was down is caught up within a day."""
+    fingerprint = hashlib.sha256(
+        json.dumps({"queue": task_queue, "at": [day_of_week, hour, minute, time_zone]}, sort_keys=True).encode()
+    ).hexdigest()[:16]
+    note = f"trygg area picture {fingerprint}"
+
+    def schedule(paused: bool = False) -> Schedule:
+        return Schedule(
+            action=ScheduleActionStartWorkflow(
+                AreaPictureWorkflow.run, AreaPictureInput(), id=f"{schedule_id}-run", task_queue=task_queue
+            ),
+            spec=ScheduleSpec(
+                calendars=[
+                    ScheduleCalendarSpec(
+                        day_of_week=[ScheduleRange(day_of_week)],
+                        hour=[ScheduleRange(hour)],
+                        minute=[ScheduleRange(minute)],
+                    )
+                ],
+                time_zone_name=time_zone,
+            ),
+            policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=1)),
+            state=ScheduleState(note=note, paused=paused),
+        )
+
+    try:
+        await client.create_schedule(schedule_id, schedule())
+        return "created"
+    except ScheduleAlreadyRunningError:
+        pass
+    handle = client.get_schedule_handle(schedule_id)
+    if (await handle.describe()).schedule.state.note == note:
+        return "unchanged"
+
+    def replace(update: ScheduleUpdateInput) -> ScheduleUpdate:
+        return ScheduleUpdate(schedule=schedule(paused=update.description.schedule.state.paused))
+
+    await handle.update(replace)
+    return "updated"
