@@ -120,25 +120,30 @@ class RegisterStatistics(Frozen):
     )
 
 
-async def statistics(db: Db, *, start: datetime, end: datetime) -> RegisterStatistics:
+async def statistics(db: Db, *, start: datetime, end: datetime, area: str | None = None) -> RegisterStatistics:
+    """Figures for [start, end), for one area or (area None) the whole company."""
     async with snapshot(db) as conn:
-        active = "FROM cases WHERE opened_at < $2 AND (closed_at IS NULL OR closed_at >= $1)"
+        in_area = "($3::text IS NULL OR area = $3)"
+        active = f"FROM cases WHERE opened_at < $2 AND (closed_at IS NULL OR closed_at >= $1) AND {in_area}"
 
         async def grouped(column: str, where: str) -> dict[str, int]:
-            rows = await conn.fetch(f"SELECT {column} AS key, count(*) AS n {where} GROUP BY 1 ORDER BY 1", start, end)
+            rows = await conn.fetch(
+                f"SELECT {column} AS key, count(*) AS n {where} GROUP BY 1 ORDER BY 1", start, end, area
+            )
             return {r["key"]: r["n"] for r in rows if r["key"] is not None}
 
         by_stage = await grouped("stage", active)
-        closed_where = "FROM cases WHERE closed_at >= $1 AND closed_at < $2"
+        closed_where = f"FROM cases WHERE closed_at >= $1 AND closed_at < $2 AND {in_area}"
         outcomes = await grouped("outcome", closed_where)
         closed = await conn.fetchrow(
             f"""SELECT count(*) AS n,
-                       count(*) FILTER (WHERE outcome = ANY($3::text[])) AS keeps,
+                       count(*) FILTER (WHERE outcome = ANY($4::text[])) AS keeps,
                        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM closed_at - opened_at) / 86400)
                          AS median
                 {closed_where}""",
             start,
             end,
+            area,
             list(KEEPS_HOME_OUTCOMES),
         )
         spells = await conn.fetch(
@@ -147,7 +152,8 @@ async def statistics(db: Db, *, start: datetime, end: datetime) -> RegisterStati
                           coalesce(lead(s.entered_at) OVER (PARTITION BY s.case_id ORDER BY s.version), c.closed_at)
                             AS left_at,
                           c.closed_at
-                     FROM case_stages s JOIN cases c USING (case_id))
+                     FROM case_stages s JOIN cases c USING (case_id)
+                    WHERE ($3::text IS NULL OR c.area = $3))
                SELECT stage,
                       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM left_at - entered_at) / 86400)
                         AS median
@@ -157,6 +163,7 @@ async def statistics(db: Db, *, start: datetime, end: datetime) -> RegisterStati
                 GROUP BY stage ORDER BY stage""",
             start,
             end,
+            area,
         )
         return RegisterStatistics(
             start=start,

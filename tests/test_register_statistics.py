@@ -61,3 +61,9 @@ async def test_statistics_count_stages_outcomes_medians_and_the_share_that_keeps
     assert stats.median_days_per_stage == {"reported": 2.0, "dialogue": 23.0}
     assert stats.keeps_home_share == 0.5
     assert set(KEEPS_HOME_OUTCOMES) == {"resolved_in_dialogue", "corrected_after_warning", "action_plan_fulfilled"}
+
+    berga = await statistics(pg_pool, start=start, end=end, area="Berga")
+    assert berga.active_cases == 2
+    assert berga.active_by_area == {"Berga": 2}
+    assert berga.closed_by_outcome == {"terminated": 1}
+    assert berga.keeps_home_share == 0.0
