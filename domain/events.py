@@ -1,0 +1,44 @@
+"""What can happen to a case: the inputs of `domain.ladder.decide`.
+
+Staff steps are events too: the step input models of `domain.steps` are passed to
+`decide` as they are.
+"""
+
+from __future__ import annotations
+
+from pydantic import AwareDatetime
+
+from domain.models import DisturbanceReport, Frozen
+from domain.records import NoticeAcknowledgement
+from domain.state import PreventionOutcome
+
+
+class ReportReceived(Frozen):
+    report: DisturbanceReport
+
+
+class ClockFired(Frozen):
+    clock_id: str
+
+
+class NoticeUndelivered(Frozen):
+    """The partner channel gave up (retry budget spent, or a permanent error)."""
+
+    notice_id: str
+    detail: str = "delivery failed"
+
+
+class NoticeAcknowledged(Frozen):
+    acknowledgement: NoticeAcknowledgement
+
+
+class PreventionResult(Frozen):
+    """What the prevention track reports back to its case (child -> parent signal)."""
+
+    case_id: str
+    outcome: PreventionOutcome
+    at: AwareDatetime
+
+
+class PreventionFinished(Frozen):
+    result: PreventionResult

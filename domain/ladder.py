@@ -1,0 +1,634 @@
+"""The ladder's rules as pure functions: `open_case` and `decide`.
+
+Given the state, an event (a report, a staff step, a clock, a partner's answer) and
+the time, they return the new state and the commands to carry out. No I/O, no clock,
+no randomness: ids are derived from the case id and a counter in the state, so a
+retried activity reuses its id and a replay derives the same ones.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from domain.calendar import WorkingCalendar, add_months
+from domain.commands import (
+    CancelClock,
+    CancelPrevention,
+    Close,
+    CloseTask,
+    Command,
+    Notify,
+    OpenTask,
+    PreventionInput,
+    RecordEvent,
+    RecordReport,
+    RecordVerdict,
+    StartClock,
+    StartPrevention,
+    UpsertCase,
+)
+from domain.events import ClockFired, NoticeAcknowledged, NoticeUndelivered, PreventionFinished, ReportReceived
+from domain.models import SYSTEM_ACTOR, Actor, DisturbanceReport, Role, Severity
+from domain.policy import EscalationPolicy, TaskKind
+from domain.records import (
+    CaseEventRecord,
+    CaseRecord,
+    CloseStaffTask,
+    NoticeKind,
+    NoticeRequest,
+    ReportRecord,
+    ReportVerdict,
+    StaffTaskRecord,
+    TaskStatus,
+)
+from domain.state import (
+    CaseStage,
+    CaseState,
+    Clock,
+    ClockKind,
+    NoticeEntry,
+    Outcome,
+    PreventionOutcome,
+    ReportEntry,
+    TaskState,
+)
+from domain.steps import (
+    AddNote,
+    ApproveTermination,
+    Assign,
+    CloseCase,
+    CompleteTask,
+    EscalateToPrevention,
+    IssueWarning,
+    RecordContact,
+    RecordDialogue,
+    RecordFollowUp,
+    RecordMilestone,
+    RejectReport,
+    StepInput,
+    VerifyReport,
+)
+
+LEGAL_BASIS: dict[NoticeKind, str] = {
+    NoticeKind.DISTURBANCE_NOTICE: "jordabalken 12 kap. 25 § (underrättelse till socialnämnden)",
+    NoticeKind.WARNING_COPY: "jordabalken 12 kap. 25 § (kopia av tillsägelse till socialnämnden)",
+    NoticeKind.WARNING_TO_TENANT: "jordabalken 12 kap. 25 § (tillsägelse/rättelseanmaning)",
+    NoticeKind.TERMINATION_NOTICE: "jordabalken 12 kap. 44 § (underrättelse vid uppsägning)",
+    NoticeKind.CRIME_REPORT: "polisanmälan: the facts of the incident only",
+    NoticeKind.FIRE_HAZARD: "lag (2003:778) om skydd mot olyckor 2 kap. 2 §",
+    NoticeKind.DAMAGE_CLAIM: "skadeanmälan under the property insurance: damage facts only",
+    NoticeKind.EXTRA_ROUNDS: "personuppgiftsbiträdesavtal (GDPR art. 28) with the security company",
+    NoticeKind.ACTION_PLAN_MEETING: "vräkningsförebyggande samverkan with socialtjänsten (12 kap. 25 § jordabalken)",
+}
+
+STAGE_TASKS = frozenset(
+    {TaskKind.FIRST_CONTACT, TaskKind.DIALOGUE, TaskKind.FOLLOW_UP, TaskKind.APPROVE_TERMINATION,
+     TaskKind.TERMINATION_WINDOW_CLOSING, TaskKind.LEGAL_PROCESS}
+)
+"""Tasks that belong to a stage and close when the case leaves it."""
+
+FOLLOW_UP_CLOCKS = frozenset({ClockKind.FOLLOW_UP_CHECKPOINT, ClockKind.QUIET_PERIOD})
+WINDOW_CLOCKS = frozenset({ClockKind.TERMINATION_WINDOW_WARNING, ClockKind.TERMINATION_WINDOW_CLOSES})
+
+
+def prevention_workflow_id(case_id: str) -> str:
+    return f"prevention-{case_id}"
+
+
+class _Turn:
+    """One call of the ladder: a working copy of the state plus the commands so far."""
+
+    def __init__(self, state: CaseState, now: datetime) -> None:
+        self.s = state.model_copy(deep=True)
+        self.now = now
+        self.commands: list[Command] = []
+        self.calendar: WorkingCalendar = self.s.policy.calendar()
+        self._stage_before = (state.stage, state.outcome)
+
+    @property
+    def policy(self) -> EscalationPolicy:
+        return self.s.policy
+
+    def next_id(self, prefix: str) -> str:
+        self.s.seq += 1
+        return f"{self.s.case_id}:{prefix}{self.s.seq}"
+
+    # -- register -----------------------------------------------------------------
+    def upsert(self) -> None:
+        self.s.record_version += 1
+        s = self.s
+        self.commands.append(
+            UpsertCase(
+                record=CaseRecord(
+                    case_id=s.case_id,
+                    workflow_id=s.workflow_id,
+                    tenancy_id=s.tenancy.tenancy_id,
+                    property_id=s.tenancy.property_id,
+                    area=s.tenancy.area,
+                    housing_form=s.tenancy.housing_form,
+                    category=s.category,
+                    stage=str(s.stage),
+                    opened_at=s.opened_at,
+                    closed_at=s.closed_at,
+                    outcome=str(s.outcome) if s.outcome else None,
+                    policy_version=s.policy.version,
+                    tenant_ids=s.tenancy.tenant_ids,
+                    version=s.record_version,
+                )
+            )
+        )
+
+    def record(self, kind: str, actor: Actor = SYSTEM_ACTOR, reason: str | None = None, **data: Any) -> None:
+        clean = {k: (str(v) if not isinstance(v, (int, bool, float, type(None))) else v) for k, v in data.items()}
+        self.commands.append(
+            RecordEvent(
+                record=CaseEventRecord(
+                    case_id=self.s.case_id,
+                    event_id=self.next_id("e"),
+                    kind=kind,
+                    at=self.now,
+                    actor=actor,
+                    reason=reason,
+                    data=clean,
+                )
+            )
+        )
+
+    def finish(self) -> tuple[CaseState, list[Command]]:
+        if (self.s.stage, self.s.outcome) != self._stage_before:
+            self.upsert()
+        return self.s, self.commands
+
+    # -- clocks --------------------------------------------------------------------
+    def start_clock(self, kind: ClockKind, fires_at: datetime, ref: str | None = None) -> None:
+        clock_id = self.next_id("c")
+        clock = Clock(clock_id=clock_id, seq=self.s.seq, kind=kind, fires_at=fires_at, ref=ref)
+        self.s.clocks[clock_id] = clock
+        self.commands.append(StartClock(clock=clock))
+
+    def cancel_clocks(self, kinds: frozenset[ClockKind] | None = None, ref: str | None = None) -> None:
+        for clock_id, clock in list(self.s.clocks.items()):
+            if (kinds is None or clock.kind in kinds) and (ref is None or clock.ref == ref):
+                del self.s.clocks[clock_id]
+                self.commands.append(CancelClock(clock_id=clock_id))
+
+    # -- tasks ---------------------------------------------------------------------
+    def open_task(
+        self,
+        kind: str,
+        role: Role,
+        *,
+        ref: str | None = None,
+        due_at: datetime | None = None,
+        reminders: bool = True,
+    ) -> TaskState:
+        due = due_at or self.calendar.due_at(self.now, self.policy.task_days(kind))
+        assignee = self.s.assignee if role is self.s.owner_role else None
+        task = TaskState(
+            task_id=self.next_id("t"), kind=kind, role=role, assignee=assignee, due_at=due, opened_at=self.now, ref=ref
+        )
+        self._open(task)
+        if reminders:
+            self.start_clock(ClockKind.TASK_DUE, due, ref=task.task_id)
+        return task
+
+    def _open(self, task: TaskState) -> None:
+        self.s.tasks[task.task_id] = task
+        self.commands.append(
+            OpenTask(
+                record=StaffTaskRecord(
+                    case_id=self.s.case_id,
+                    task_id=task.task_id,
+                    kind=task.kind,
+                    role=task.role,
+                    assignee=task.assignee,
+                    area=self.s.tenancy.area,
+                    due_at=task.due_at,
+                    opened_at=task.opened_at,
+                    escalated=task.escalation_of is not None,
+                )
+            )
+        )
+
+    def close_task(self, task_id: str, status: TaskStatus = TaskStatus.DONE) -> None:
+        if self.s.tasks.pop(task_id, None) is None:
+            return
+        self.commands.append(
+            CloseTask(record=CloseStaffTask(case_id=self.s.case_id, task_id=task_id, status=status, at=self.now))
+        )
+        self.cancel_clocks(ref=task_id)
+        for twin in [t.task_id for t in self.s.tasks.values() if t.escalation_of == task_id]:
+            self.close_task(twin, status)
+
+    def close_tasks(self, kinds: frozenset[str], status: TaskStatus = TaskStatus.DONE, ref: str | None = None) -> None:
+        for task in list(self.s.tasks.values()):
+            if task.kind in kinds and task.escalation_of is None and (ref is None or task.ref == ref):
+                self.close_task(task.task_id, status)
+
+    # -- notices -------------------------------------------------------------------
+    def facts(self, report: ReportEntry | None = None) -> dict[str, Any]:
+        """Everything the ladder knows that a notice might carry; the channel strips what a
+        recipient may not receive. Never the complainant: the case state does not hold it."""
+        s = self.s
+        facts: dict[str, Any] = {
+            "case_id": s.case_id,
+            "tenancy_id": s.tenancy.tenancy_id,
+            "property_id": s.tenancy.property_id,
+            "area": s.tenancy.area,
+            "housing_form": str(s.tenancy.housing_form),
+            "tenant_ids": list(s.tenancy.tenant_ids),
+            "category": str(s.category),
+            "stage": str(s.stage),
+        }
+        if report is not None:
+            facts.update(
+                report_id=report.report_id,
+                category=str(report.category),
+                severity=str(report.severity),
+                occurred_at=report.occurred_at.isoformat(),
+                place=report.place,
+            )
+        return facts
+
+    def notify(self, kind: NoticeKind, facts: dict[str, Any]) -> str:
+        notice_id = self.next_id("n")
+        self.s.notices.append(NoticeEntry(notice_id=notice_id, kind=kind, requested_at=self.now))
+        self.commands.append(
+            Notify(
+                request=NoticeRequest(
+                    notice_id=notice_id,
+                    case_id=self.s.case_id,
+                    kind=kind,
+                    requested_at=self.now,
+                    legal_basis=LEGAL_BASIS[kind],
+                    facts=facts,
+                )
+            )
+        )
+        days = self.policy.acknowledgement_days.get(kind)
+        if days:
+            self.start_clock(ClockKind.ACKNOWLEDGEMENT_DUE, self.calendar.due_at(self.now, days), ref=notice_id)
+        if kind is NoticeKind.DISTURBANCE_NOTICE:
+            self.s.social_services_notified_at = self.now
+        return notice_id
+
+    # -- stage moves -----------------------------------------------------------------
+    def leave_stage(self) -> None:
+        self.close_tasks(STAGE_TASKS, TaskStatus.CANCELLED)
+        self.cancel_clocks(FOLLOW_UP_CLOCKS | WINDOW_CLOCKS)
+        self.s.termination_window_closes_at = None
+
+    def enter_contact(self) -> None:
+        self.s.stage = CaseStage.CONTACT
+        due = self.calendar.due_at(self.s.opened_at, self.policy.first_contact_working_days)
+        self.open_task(TaskKind.FIRST_CONTACT, self.s.owner_role, due_at=due)
+
+    def enter_follow_up(self) -> None:
+        self.leave_stage()
+        self.s.stage = CaseStage.FOLLOW_UP
+        # The quiet period is started first so it wins a tie with the last checkpoint.
+        self.start_clock(ClockKind.QUIET_PERIOD, self.now + timedelta(weeks=self.policy.quiet_period_weeks))
+        for weeks in self.policy.follow_up_checkpoint_weeks:
+            self.start_clock(ClockKind.FOLLOW_UP_CHECKPOINT, self.now + timedelta(weeks=weeks))
+
+    def enter_prevention(self, actor: Actor, reason: str | None) -> None:
+        self.leave_stage()
+        self.s.stage = CaseStage.PREVENTION
+        workflow_id = prevention_workflow_id(self.s.case_id)
+        self.s.prevention_workflow_id = workflow_id
+        self.record("prevention_started", actor, reason, prevention_workflow_id=workflow_id)
+        self.notify(NoticeKind.ACTION_PLAN_MEETING, self.facts())
+        self.commands.append(
+            StartPrevention(
+                input=PreventionInput(
+                    case_id=self.s.case_id,
+                    workflow_id=workflow_id,
+                    parent_workflow_id=self.s.workflow_id,
+                    tenancy=self.s.tenancy,
+                    policy=self.policy,
+                    started_at=self.now,
+                )
+            )
+        )
+
+    def stop_prevention(self) -> None:
+        if self.s.stage is CaseStage.PREVENTION and self.s.prevention_workflow_id and self.s.prevention_outcome is None:
+            self.s.prevention_outcome = PreventionOutcome.WITHDRAWN
+            self.commands.append(CancelPrevention(workflow_id=self.s.prevention_workflow_id))
+
+    def enter_termination_review(self) -> None:
+        self.stop_prevention()
+        self.leave_stage()
+        self.s.stage = CaseStage.TERMINATION_REVIEW
+        closes = add_months(self.now, self.policy.termination_window_months)
+        self.s.termination_window_closes_at = closes
+        warn_at = closes - timedelta(weeks=self.policy.termination_warning_weeks_before_close)
+        self.start_clock(ClockKind.TERMINATION_WINDOW_WARNING, max(warn_at, self.now))
+        self.start_clock(ClockKind.TERMINATION_WINDOW_CLOSES, closes)
+        self.open_task(TaskKind.APPROVE_TERMINATION, Role.TENANCY_LAWYER)
+        self.record("termination_review_opened", window_closes_at=closes.isoformat())
+
+    def close(self, outcome: Outcome, actor: Actor = SYSTEM_ACTOR, reason: str | None = None) -> None:
+        self.stop_prevention()
+        for task_id in [t.task_id for t in self.s.tasks.values() if t.escalation_of is None]:
+            self.close_task(task_id, TaskStatus.CANCELLED)
+        self.cancel_clocks()
+        self.s.stage = CaseStage.CLOSED
+        self.s.outcome = outcome
+        self.s.closed_at = self.now
+        self.s.termination_window_closes_at = None
+        self.record("case_closed", actor, reason, outcome=outcome)
+        self.commands.append(Close(outcome=outcome))
+
+
+def open_case(
+    report: DisturbanceReport, now: datetime, policy: EscalationPolicy, case_id: str, workflow_id: str
+) -> tuple[CaseState, list[Command]]:
+    """The first report opens a case. The first command is always UpsertCase: the register's
+    other tables refer to the case row."""
+    state = CaseState(
+        case_id=case_id,
+        workflow_id=workflow_id,
+        tenancy=report.tenancy,
+        category=report.category,
+        policy=policy,
+        opened_at=now,
+    )
+    turn = _Turn(state, now)
+    turn.upsert()
+    turn.record("case_opened", policy_version=policy.version)
+    _on_report(turn, report)
+    return turn.finish()
+
+
+def decide(state: CaseState, event: Any, now: datetime) -> tuple[CaseState, list[Command]]:
+    """The ladder: the new state and the commands for one event. A closed case accepts
+    nothing (a new report opens a new case, which is the workflow's business)."""
+    if state.is_closed:
+        return state, []
+    turn = _Turn(state, now)
+    match event:
+        case ReportReceived(report=report):
+            if report.external_ref in state.external_refs():
+                return state, []
+            _on_report(turn, report)
+        case ClockFired(clock_id=clock_id):
+            clock = turn.s.clocks.pop(clock_id, None)
+            if clock is None:
+                return state, []
+            _on_clock(turn, clock)
+        case NoticeUndelivered():
+            _on_undelivered(turn, event)
+        case NoticeAcknowledged(acknowledgement=ack):
+            _on_acknowledged(turn, ack)
+        case PreventionFinished(result=result):
+            if result.case_id != state.case_id or state.stage is not CaseStage.PREVENTION:
+                return state, []
+            _on_prevention_finished(turn, result.outcome)
+        case StepInput():
+            _on_step(turn, event)
+        case _:
+            raise TypeError(f"unknown event {type(event).__name__}")
+    return turn.finish()
+
+
+def _on_report(turn: _Turn, report: DisturbanceReport) -> None:
+    s = turn.s
+    report_id = turn.next_id("r")
+    entry = ReportEntry(
+        report_id=report_id,
+        external_ref=report.external_ref,
+        source_kind=report.source_kind,
+        category=report.category,
+        severity=report.severity,
+        occurred_at=report.occurred_at,
+        received_at=turn.now,
+        place=report.place,
+    )
+    s.reports.append(entry)
+    turn.commands.append(
+        RecordReport(
+            record=ReportRecord(
+                case_id=s.case_id,
+                report_id=report_id,
+                external_ref=report.external_ref,
+                source_kind=report.source_kind,
+                category=report.category,
+                severity=report.severity,
+                occurred_at=report.occurred_at,
+                received_at=turn.now,
+                place=report.place,
+                complainant=report.complainant,
+            )
+        )
+    )
+    turn.record("report_received", report_id=report_id, category=report.category, severity=report.severity)
+    turn.open_task(TaskKind.VERIFY_REPORT, s.owner_role, ref=report_id)
+    facts = turn.facts(entry)
+    if report.category in turn.policy.fire_categories:
+        turn.notify(NoticeKind.FIRE_HAZARD, facts)
+        turn.open_task(TaskKind.FIRE_HAZARD, Role.FIRE_SAFETY_OFFICER, ref=report_id)
+    if report.category in turn.policy.security_company_categories:
+        turn.notify(NoticeKind.EXTRA_ROUNDS, facts)
+
+
+def _on_verified(turn: _Turn, entry: ReportEntry) -> None:
+    s = turn.s
+    if entry.category in turn.policy.police_categories:
+        turn.notify(NoticeKind.CRIME_REPORT, turn.facts(entry))
+    if entry.category in turn.policy.insurer_categories:
+        turn.notify(NoticeKind.DAMAGE_CLAIM, turn.facts(entry))
+    if entry.severity is Severity.PARTICULARLY_SERIOUS:
+        s.particularly_serious = True
+        if s.stage in (CaseStage.TERMINATION_REVIEW, CaseStage.LEGAL_PROCESS):
+            return
+        if turn.policy.notify_social_services_when_particularly_serious:
+            turn.notify(NoticeKind.DISTURBANCE_NOTICE, turn.facts(entry))
+        turn.enter_termination_review()
+        return
+    if s.stage is CaseStage.REPORTED:
+        turn.enter_contact()
+    elif s.stage is CaseStage.FOLLOW_UP:
+        # A new verified disturbance after a warning: no correction (DOMAIN.md step 5).
+        if s.prevention_outcome is None:
+            turn.enter_prevention(SYSTEM_ACTOR, "new verified disturbance during follow-up")
+        else:
+            turn.enter_termination_review()
+
+
+def _on_step(turn: _Turn, step: StepInput) -> None:
+    s = turn.s
+    actor, reason = step.actor, step.reason
+    match step:
+        case VerifyReport():
+            entry = s.report(step.report_id)
+            assert entry is not None
+            entry = entry.model_copy(update={"verified": True, "verdict_at": turn.now})
+            s.reports = [entry if r.report_id == entry.report_id else r for r in s.reports]
+            turn.commands.append(
+                RecordVerdict(
+                    record=ReportVerdict(case_id=s.case_id, report_id=entry.report_id, verified=True, at=turn.now)
+                )
+            )
+            turn.record("report_verified", actor, reason, report_id=entry.report_id, method=step.method)
+            turn.close_tasks(frozenset({TaskKind.VERIFY_REPORT}), ref=entry.report_id)
+            _on_verified(turn, entry)
+        case RejectReport():
+            entry = s.report(step.report_id)
+            assert entry is not None
+            entry = entry.model_copy(update={"verified": False, "verdict_at": turn.now})
+            s.reports = [entry if r.report_id == entry.report_id else r for r in s.reports]
+            turn.commands.append(
+                RecordVerdict(
+                    record=ReportVerdict(case_id=s.case_id, report_id=entry.report_id, verified=False, at=turn.now)
+                )
+            )
+            turn.record("report_rejected", actor, reason, report_id=entry.report_id)
+            turn.close_tasks(frozenset({TaskKind.VERIFY_REPORT}), ref=entry.report_id)
+            if s.stage is CaseStage.REPORTED and all(r.verified is False for r in s.reports):
+                turn.close(Outcome.UNFOUNDED, actor, reason)
+        case Assign():
+            s.assignee = step.assignee
+            turn.record("assigned", actor, reason, assignee=step.assignee)
+        case RecordContact():
+            turn.record("tenant_contacted", actor, reason, method=step.method)
+            turn.close_tasks(frozenset({TaskKind.FIRST_CONTACT}))
+            s.stage = CaseStage.DIALOGUE
+            turn.open_task(TaskKind.DIALOGUE, s.owner_role)
+        case RecordDialogue():
+            turn.record("dialogue_held", actor, reason, resolved=step.resolved)
+            if step.resolved:
+                turn.close_tasks(frozenset({TaskKind.DIALOGUE}))
+                turn.close(Outcome.RESOLVED_IN_DIALOGUE, actor, reason)
+        case IssueWarning():
+            s.warning_issued_at = turn.now
+            turn.record("warning_issued", actor, reason)
+            facts = turn.facts()
+            turn.notify(NoticeKind.WARNING_TO_TENANT, facts)
+            turn.notify(NoticeKind.WARNING_COPY, facts)
+            turn.notify(NoticeKind.DISTURBANCE_NOTICE, facts)
+            if s.stage in (CaseStage.CONTACT, CaseStage.DIALOGUE, CaseStage.FOLLOW_UP):
+                turn.close_tasks(frozenset({TaskKind.FIRST_CONTACT, TaskKind.DIALOGUE}))
+                turn.enter_follow_up()
+        case RecordFollowUp():
+            turn.record("follow_up_recorded", actor, reason, calm=step.calm)
+            turn.close_tasks(frozenset({TaskKind.FOLLOW_UP}))
+        case EscalateToPrevention():
+            turn.close_tasks(frozenset({TaskKind.DIALOGUE, TaskKind.FOLLOW_UP}))
+            turn.enter_prevention(actor, reason)
+        case ApproveTermination():
+            turn.close_tasks(frozenset({TaskKind.APPROVE_TERMINATION, TaskKind.TERMINATION_WINDOW_CLOSING}))
+            if step.approved:
+                turn.record("termination_approved", actor, reason)
+                turn.leave_stage()
+                s.stage = CaseStage.LEGAL_PROCESS
+                turn.notify(NoticeKind.TERMINATION_NOTICE, turn.facts())
+                turn.open_task(TaskKind.LEGAL_PROCESS, Role.TENANCY_LAWYER)
+            else:
+                turn.record("termination_refused", actor, reason, ground="ringa betydelse")
+                turn.enter_follow_up()
+        case RecordMilestone():
+            s.milestones.append(str(step.milestone))
+            turn.record("milestone", actor, reason, milestone=step.milestone)
+            turn.close_tasks(frozenset({TaskKind.LEGAL_PROCESS}))
+            turn.open_task(TaskKind.LEGAL_PROCESS, Role.TENANCY_LAWYER)
+        case CloseCase():
+            turn.close(step.outcome, actor, reason)
+        case AddNote():
+            s.notes += 1
+            turn.record("note", actor, reason)
+        case CompleteTask():
+            task = s.tasks[step.task_id]
+            turn.record("task_completed", actor, reason, task_id=task.task_id, task_kind=task.kind)
+            turn.close_task(task.task_id)
+        case _:
+            raise TypeError(f"unknown step {type(step).__name__}")
+
+
+def _on_clock(turn: _Turn, clock: Clock) -> None:
+    s = turn.s
+    turn.commands.append(CancelClock(clock_id=clock.clock_id))  # a fired clock is gone
+    match clock.kind:
+        case ClockKind.TASK_DUE:
+            task = s.tasks.get(clock.ref or "")
+            if task is None:
+                return
+            s.tasks[task.task_id] = task.model_copy(update={"overdue": True})
+            turn.record("task_reminder", task_id=task.task_id, task_kind=task.kind, role=task.role)
+            escalate_at = turn.calendar.due_at(turn.now, turn.policy.escalate_after_working_days)
+            turn.start_clock(ClockKind.TASK_ESCALATION, escalate_at, ref=task.task_id)
+        case ClockKind.TASK_ESCALATION:
+            task = s.tasks.get(clock.ref or "")
+            if task is None:
+                return
+            s.tasks[task.task_id] = task.model_copy(update={"escalated": True})
+            turn.record("task_escalated", task_id=task.task_id, task_kind=task.kind, to_role=Role.TEAM_LEAD)
+            twin = TaskState(
+                task_id=f"{task.task_id}.lead",
+                kind=task.kind,
+                role=Role.TEAM_LEAD,
+                due_at=turn.calendar.due_at(turn.now, turn.policy.escalate_after_working_days),
+                opened_at=turn.now,
+                ref=task.ref,
+                escalated=True,
+                escalation_of=task.task_id,
+            )
+            turn._open(twin)
+        case ClockKind.FOLLOW_UP_CHECKPOINT:
+            turn.record("follow_up_checkpoint")
+            turn.close_tasks(frozenset({TaskKind.FOLLOW_UP}), TaskStatus.CANCELLED)
+            turn.open_task(TaskKind.FOLLOW_UP, s.owner_role)
+        case ClockKind.QUIET_PERIOD:
+            turn.record("quiet_period_passed", weeks=turn.policy.quiet_period_weeks)
+            outcome = (
+                Outcome.ACTION_PLAN_FULFILLED
+                if s.prevention_outcome is PreventionOutcome.FULFILLED
+                else Outcome.CORRECTED_AFTER_WARNING
+            )
+            turn.close(outcome)
+        case ClockKind.TERMINATION_WINDOW_WARNING:
+            closes = s.termination_window_closes_at or turn.now
+            turn.record("termination_window_closing", window_closes_at=closes.isoformat())
+            turn.open_task(TaskKind.TERMINATION_WINDOW_CLOSING, Role.TENANCY_LAWYER, due_at=closes, reminders=False)
+        case ClockKind.TERMINATION_WINDOW_CLOSES:
+            turn.record("termination_window_closed")
+            # The ground is spent (12 kap. 43 §); watch for a new one in follow-up.
+            turn.enter_follow_up()
+        case ClockKind.ACKNOWLEDGEMENT_DUE:
+            notice = next((n for n in s.notices if n.notice_id == clock.ref), None)
+            if notice is None or notice.acknowledged_at is not None:
+                return
+            turn.record("acknowledgement_missing", notice_id=notice.notice_id, notice_kind=notice.kind)
+            turn.open_task(TaskKind.CHASE_ACKNOWLEDGEMENT, s.owner_role, ref=notice.notice_id)
+
+
+def _on_undelivered(turn: _Turn, event: NoticeUndelivered) -> None:
+    s = turn.s
+    notice = next((n for n in s.notices if n.notice_id == event.notice_id), None)
+    if notice is None or notice.undelivered:
+        return
+    s.notices = [n.model_copy(update={"undelivered": True}) if n is notice else n for n in s.notices]
+    turn.cancel_clocks(frozenset({ClockKind.ACKNOWLEDGEMENT_DUE}), ref=notice.notice_id)
+    turn.record("notice_undelivered", notice_id=notice.notice_id, notice_kind=notice.kind, detail=event.detail[:200])
+    turn.open_task(TaskKind.DELIVER_BY_HAND, s.owner_role, ref=notice.notice_id)
+
+
+def _on_acknowledged(turn: _Turn, ack) -> None:
+    s = turn.s
+    notice = next((n for n in s.notices if n.notice_id == ack.notice_id), None)
+    if notice is None or notice.acknowledged_at is not None:
+        return
+    s.notices = [n.model_copy(update={"acknowledged_at": ack.at}) if n is notice else n for n in s.notices]
+    turn.cancel_clocks(frozenset({ClockKind.ACKNOWLEDGEMENT_DUE}), ref=notice.notice_id)
+    turn.close_tasks(frozenset({TaskKind.CHASE_ACKNOWLEDGEMENT}), ref=notice.notice_id)
+    turn.record("notice_acknowledged", notice_id=notice.notice_id, partner_id=ack.partner_id)
+
+
+def _on_prevention_finished(turn: _Turn, outcome: PreventionOutcome) -> None:
+    turn.s.prevention_outcome = outcome
+    turn.record("prevention_finished", outcome=outcome)
+    if outcome is PreventionOutcome.FULFILLED:
+        turn.enter_follow_up()
+    elif outcome is PreventionOutcome.FAILED:
+        turn.enter_termination_review()

@@ -1,0 +1,155 @@
+"""The escalation policy: every rule and clock of the ladder as versioned data.
+
+DOMAIN.md asks that no deadline be a constant buried in code: each default below
+cites its source in its description, and the policy reaches a case as workflow
+input. A case keeps the policy it was opened with (it is part of the case state
+carried through continue-as-new), so a changed policy applies to new cases only.
+
+`non_working_days` is filled outside workflows (runtime.calendar.default_policy)
+from the `holidays` library; this module never imports it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import Field
+
+from domain.calendar import WorkingCalendar
+from domain.models import Category, Frozen, Role
+from domain.records import NoticeKind
+from domain.retention import RetentionPolicy
+
+PRACTICE = "practice (DOMAIN.md 'Clocks'; configurable)"
+
+
+class TaskKind:
+    """The kinds of staff task the ladder opens (StaffTaskRecord.kind)."""
+
+    VERIFY_REPORT = "verify_report"
+    FIRST_CONTACT = "first_contact"
+    DIALOGUE = "dialogue"
+    FOLLOW_UP = "follow_up"
+    APPROVE_TERMINATION = "approve_termination"
+    TERMINATION_WINDOW_CLOSING = "termination_window_closing"
+    LEGAL_PROCESS = "legal_process"
+    FIRE_HAZARD = "fire_hazard"
+    DELIVER_BY_HAND = "deliver_by_hand"
+    CHASE_ACKNOWLEDGEMENT = "chase_acknowledgement"
+    AGREE_ACTION_PLAN = "agree_action_plan"
+    REVIEW_ACTION_PLAN = "review_action_plan"
+
+
+class EscalationPolicy(Frozen):
+    """The rules a case runs by. `version` names the set; change it whenever a value changes."""
+
+    version: str = Field(default="2025.1", min_length=1, max_length=64)
+
+    first_contact_working_days: int = Field(
+        default=3, ge=1, description="First contact with the tenant within 3 working days of the report. Source: " + PRACTICE
+    )
+    task_working_days: dict[str, int] = Field(
+        default_factory=lambda: {
+            TaskKind.VERIFY_REPORT: 2,
+            TaskKind.DIALOGUE: 10,
+            TaskKind.FOLLOW_UP: 5,
+            TaskKind.APPROVE_TERMINATION: 10,
+            TaskKind.LEGAL_PROCESS: 20,
+            TaskKind.FIRE_HAZARD: 1,
+            TaskKind.DELIVER_BY_HAND: 2,
+            TaskKind.CHASE_ACKNOWLEDGEMENT: 3,
+            TaskKind.AGREE_ACTION_PLAN: 10,
+            TaskKind.REVIEW_ACTION_PLAN: 5,
+        },
+        description="Working days a staff task may stay open before it is overdue. Source: Trygg default (practice).",
+    )
+    escalate_after_working_days: int = Field(
+        default=2,
+        ge=1,
+        description="An overdue task gets a reminder at its deadline, then goes to the team lead 2 working days "
+        "later. Source: " + PRACTICE,
+    )
+    follow_up_checkpoint_weeks: tuple[int, ...] = Field(
+        default=(2, 6, 12), description="Follow-up checkpoints after a warning. Source: " + PRACTICE
+    )
+    quiet_period_weeks: int = Field(
+        default=12,
+        ge=1,
+        description="Weeks without a verified disturbance that close a case as corrected (rättelse skett). "
+        "Source: " + PRACTICE,
+    )
+    action_plan_review_weeks: int = Field(
+        default=4, ge=1, description="Action-plan (handlingsplan) review interval. Source: " + PRACTICE
+    )
+    termination_window_months: int = Field(
+        default=2,
+        ge=1,
+        description="Termination must be given within two months of the landlord learning of the ground. "
+        "Source: jordabalken 12 kap. 43 § (NJA 2008 s. 243 for a contested criminal judgment).",
+    )
+    termination_warning_weeks_before_close: int = Field(
+        default=2,
+        ge=0,
+        description="Warn the tenancy lawyer 2 weeks before the termination window closes. Source: " + PRACTICE,
+    )
+    notify_social_services_when_particularly_serious: bool = Field(
+        default=True,
+        description="Particularly serious disturbances need no notice before termination (12 kap. 42 § 1 st. 6 p., "
+        "12 kap. 25 §), but policy may still tell social services: the goal is that nobody ends up on the street.",
+    )
+    police_categories: frozenset[Category] = Field(
+        default=frozenset({Category.THREATS_OR_HARASSMENT, Category.VIOLENCE, Category.DRUGS}),
+        description="Verified reports in these categories go to the police as a crime report (facts only). "
+        "Source: DOMAIN.md 'Partners'.",
+    )
+    fire_categories: frozenset[Category] = Field(
+        default=frozenset({Category.FIRE_HAZARD}),
+        description="Reports in these categories go at once to räddningstjänsten and the fire safety officer. "
+        "Source: DOMAIN.md 'Partners' (lag om skydd mot olyckor 2 kap. 2 §: the owner's duty of fire safety).",
+    )
+    insurer_categories: frozenset[Category] = Field(
+        default=frozenset({Category.PROPERTY_DAMAGE, Category.FIRE_HAZARD}),
+        description="Verified reports in these categories go to the insurer as damage facts. Source: DOMAIN.md 'Partners'.",
+    )
+    security_company_categories: frozenset[Category] = Field(
+        default=frozenset({Category.NOISE, Category.THREATS_OR_HARASSMENT, Category.DRUGS, Category.PROPERTY_DAMAGE}),
+        description="Reports in these categories ask the security company for extra rounds (address and time "
+        "window only). Source: DOMAIN.md 'Partners'.",
+    )
+    acknowledgement_days: dict[NoticeKind, int] = Field(
+        default_factory=lambda: {
+            NoticeKind.DISTURBANCE_NOTICE: 5,
+            NoticeKind.WARNING_COPY: 5,
+            NoticeKind.TERMINATION_NOTICE: 5,
+        },
+        description="A notice of these kinds not acknowledged within N working days opens a task to chase it. "
+        "Source: Trygg default (the social-services notices are legal duties; proof of receipt matters in court).",
+    )
+    notice_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="Delivery attempts of one notice before a coordinator is asked to deliver it by hand. "
+        "Source: Trygg default (a partner outage never stalls a case).",
+    )
+    notice_initial_retry_seconds: float = Field(default=30.0, gt=0, description="First retry delay of a notice.")
+    owner_role: Role = Field(default=Role.COORDINATOR, description="Who owns ordinary cases (bosocial samordnare).")
+    senior_owner_role: Role = Field(
+        default=Role.SENIOR_COORDINATOR, description="Who owns cases in senior housing 55+/70+ (seniorvärd)."
+    )
+    non_working_days: tuple[date, ...] = Field(
+        default=(),
+        description="Swedish public holidays and de facto holidays (midsummer, Christmas and New Year's eves), "
+        "built outside workflows by runtime.calendar. Weekends are computed, not listed.",
+    )
+    retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
+
+    def calendar(self) -> WorkingCalendar:
+        return WorkingCalendar(self.non_working_days)
+
+    def task_days(self, kind: str) -> int:
+        return self.task_working_days.get(kind, 5)
+
+    @classmethod
+    def sources(cls) -> dict[str, str]:
+        """Field name -> the description citing where the default comes from (for the README and the console)."""
+        return {name: field.description or "" for name, field in cls.model_fields.items()}

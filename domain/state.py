@@ -1,0 +1,162 @@
+"""The state of one disturbance case: one model, carried whole through continue-as-new.
+
+The ladder (`domain.ladder.decide`) copies it, changes the copy and returns it; the
+workflow never edits it by hand. It holds no complainant: the complainant goes
+straight to the register with the report and is never part of what the case shows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from domain.models import Category, Frozen, HousingForm, Role, Severity, SourceKind, TenancyRef
+from domain.policy import EscalationPolicy
+from domain.records import NoticeKind
+
+
+class CaseStage(StrEnum):
+    """The rungs of the ladder (DOMAIN.md), as a case moves up and sometimes back down."""
+
+    REPORTED = "reported"  # störningsanmälan received, waiting for verification
+    CONTACT = "contact"  # verified; first contact with the tenant due
+    DIALOGUE = "dialogue"  # contacted; hearing the tenant's side (dialog)
+    FOLLOW_UP = "follow_up"  # warned (tillsägelse) or plan fulfilled; checkpoints and quiet period (uppföljning)
+    PREVENTION = "prevention"  # eviction-prevention track running (vräkningsförebyggande arbete)
+    TERMINATION_REVIEW = "termination_review"  # the tenancy lawyer decides; 12:43 window running
+    LEGAL_PROCESS = "legal_process"  # termination given; rent tribunal, court, Kronofogden outside Trygg
+    CLOSED = "closed"
+
+
+OPEN_STAGES = frozenset(CaseStage) - {CaseStage.CLOSED}
+
+
+class Outcome(StrEnum):
+    RESOLVED_IN_DIALOGUE = "resolved_in_dialogue"
+    CORRECTED_AFTER_WARNING = "corrected_after_warning"  # rättelse skett
+    ACTION_PLAN_FULFILLED = "action_plan_fulfilled"
+    TENANT_MOVED_OUT = "tenant_moved_out"
+    TERMINATED = "terminated"
+    UNFOUNDED = "unfounded"
+    WITHDRAWN = "withdrawn"
+
+
+class PreventionOutcome(StrEnum):
+    FULFILLED = "fulfilled"  # disturbances stopped, the tenant keeps the home
+    FAILED = "failed"  # the plan did not hold: termination review
+    WITHDRAWN = "withdrawn"  # the track was stopped from outside (case closed, serious incident)
+
+
+class ClockKind(StrEnum):
+    TASK_DUE = "task_due"  # reminder moment of a staff task
+    TASK_ESCALATION = "task_escalation"  # reminder went unanswered: to the team lead
+    FOLLOW_UP_CHECKPOINT = "follow_up_checkpoint"
+    QUIET_PERIOD = "quiet_period"
+    TERMINATION_WINDOW_WARNING = "termination_window_warning"
+    TERMINATION_WINDOW_CLOSES = "termination_window_closes"
+    ACKNOWLEDGEMENT_DUE = "acknowledgement_due"
+
+
+class Clock(Frozen):
+    """A durable timer. The workflow sleeps until the earliest `fires_at` of all clocks."""
+
+    clock_id: str
+    seq: int = Field(description="Creation order; breaks ties between clocks firing at the same moment.")
+    kind: ClockKind
+    fires_at: AwareDatetime
+    ref: str | None = Field(default=None, description="The task or notice this clock belongs to.")
+
+
+class TaskState(Frozen):
+    task_id: str
+    kind: str
+    role: Role
+    assignee: str | None = None
+    due_at: AwareDatetime
+    opened_at: AwareDatetime
+    ref: str | None = Field(default=None, description="The report or notice the task is about.")
+    overdue: bool = False
+    escalated: bool = False
+    escalation_of: str | None = Field(default=None, description="Set on the team lead's copy of an escalated task.")
+
+
+class ReportEntry(Frozen):
+    """A report as the case shows it: no complainant."""
+
+    report_id: str
+    external_ref: str
+    source_kind: SourceKind
+    category: Category
+    severity: Severity
+    occurred_at: AwareDatetime
+    received_at: AwareDatetime
+    place: str = Field(max_length=200, description="Where (stairwell, yard): the incident's facts, not a person.")
+    verified: bool | None = None
+    verdict_at: AwareDatetime | None = None
+
+
+class NoticeEntry(Frozen):
+    notice_id: str
+    kind: NoticeKind
+    requested_at: AwareDatetime
+    undelivered: bool = False
+    acknowledged_at: AwareDatetime | None = None
+
+
+class CaseState(BaseModel):
+    """Everything a case knows. Mutable for the ladder's convenience; only `decide` changes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case_id: str
+    workflow_id: str
+    tenancy: TenancyRef
+    category: Category
+    policy: EscalationPolicy
+    stage: CaseStage = CaseStage.REPORTED
+    outcome: Outcome | None = None
+    opened_at: AwareDatetime
+    closed_at: AwareDatetime | None = None
+    seq: int = 0
+    record_version: int = 0
+    reports: list[ReportEntry] = Field(default_factory=list)
+    tasks: dict[str, TaskState] = Field(default_factory=dict)
+    clocks: dict[str, Clock] = Field(default_factory=dict)
+    notices: list[NoticeEntry] = Field(default_factory=list)
+    assignee: str | None = None
+    particularly_serious: bool = False
+    warning_issued_at: AwareDatetime | None = None
+    social_services_notified_at: AwareDatetime | None = None
+    termination_window_closes_at: AwareDatetime | None = None
+    prevention_workflow_id: str | None = None
+    prevention_outcome: PreventionOutcome | None = None
+    milestones: list[str] = Field(default_factory=list)
+    notes: int = 0
+
+    @property
+    def is_closed(self) -> bool:
+        return self.stage is CaseStage.CLOSED
+
+    @property
+    def owner_role(self) -> Role:
+        """Senior housing (55+/70+) goes to the seniorvärd, everything else to the coordinator."""
+        if self.tenancy.housing_form is not HousingForm.ORDINARY:
+            return self.policy.senior_owner_role
+        return self.policy.owner_role
+
+    def report(self, report_id: str) -> ReportEntry | None:
+        return next((r for r in self.reports if r.report_id == report_id), None)
+
+    def has_verified_report(self) -> bool:
+        return any(r.verified for r in self.reports)
+
+    def external_refs(self) -> set[str]:
+        return {r.external_ref for r in self.reports}
+
+    def next_clock(self) -> Clock | None:
+        return min(self.clocks.values(), key=lambda c: (c.fires_at, c.seq), default=None)
+
+    def next_due(self) -> datetime | None:
+        return min((t.due_at for t in self.tasks.values()), default=None)

@@ -1,0 +1,280 @@
+"""Staff steps: one input model each, who may take it, in which stage, and why not.
+
+A console or client imports `STEP_MODELS` to build `trygg act CASE STEP --data JSON`
+generically: the step name is the Update name on `DisturbanceCaseWorkflow`, and the
+JSON is the model. Steps of the prevention track are Updates on the prevention child
+workflow (`PREVENTION_STEP_MODELS` in domain.prevention).
+
+`refusal(state, step_name, step)` is the single check behind every Update validator:
+it returns a sentence a person understands, or None when the step may go ahead.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from domain.models import SHORT_TEXT, Actor, Frozen, Role
+from domain.state import CaseStage, CaseState, Outcome, PreventionOutcome
+
+STAFF_ID = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:@-]+$")
+
+
+class StepInput(Frozen):
+    """Every step says who takes it, in which role, and why (the reason goes to the audit trail)."""
+
+    actor: Actor
+    reason: str = Field(min_length=1, max_length=SHORT_TEXT)
+
+
+class VerificationMethod(StrEnum):
+    OWN_OBSERVATION = "own_observation"
+    SECURITY_COMPANY_ON_SITE = "security_company_on_site"
+    INSPECTION = "inspection"
+    POLICE_REPORT = "police_report"
+
+
+class ContactMethod(StrEnum):
+    CALL = "call"
+    VISIT = "visit"
+    LETTER = "letter"
+
+
+class Milestone(StrEnum):
+    """Steps outside Trygg after a termination, recorded as they happen."""
+
+    RENT_TRIBUNAL_APPLICATION = "rent_tribunal_application"  # hyresnämnden
+    RENT_TRIBUNAL_DECISION = "rent_tribunal_decision"
+    COURT_JUDGMENT = "court_judgment"  # tingsrätten
+    KRONOFOGDEN_APPLICATION = "kronofogden_application"  # ansökan om avhysning
+    EVICTION_CARRIED_OUT = "eviction_carried_out"
+    EVICTION_CANCELLED = "eviction_cancelled"
+
+
+class VerifyReport(StepInput):
+    report_id: str = Field(min_length=1, max_length=128)
+    method: VerificationMethod
+
+
+class RejectReport(StepInput):
+    report_id: str = Field(min_length=1, max_length=128)
+
+
+class Assign(StepInput):
+    assignee: str = STAFF_ID
+
+
+class RecordContact(StepInput):
+    method: ContactMethod
+
+
+class RecordDialogue(StepInput):
+    resolved: bool = Field(description="True: the tenant agreed and the disturbance stopped; the case closes.")
+
+
+class IssueWarning(StepInput):
+    """Tillsägelse to the tenant and underrättelse to social services (12 kap. 25 §)."""
+
+
+class RecordFollowUp(StepInput):
+    calm: bool = Field(description="No disturbance since the last checkpoint. A new one must come as a report.")
+
+
+class EscalateToPrevention(StepInput):
+    pass
+
+
+class ApproveTermination(StepInput):
+    approved: bool = Field(
+        default=True, description="False: the fault is of minor importance (ringa betydelse); back to follow-up."
+    )
+
+
+class RecordMilestone(StepInput):
+    milestone: Milestone
+
+
+class CloseCase(StepInput):
+    outcome: Outcome
+
+
+class AddNote(StepInput):
+    """The reason is the note. Facts only; no diagnoses (GDPR art. 9/10)."""
+
+
+class CompleteTask(StepInput):
+    """Mark a side task done: a notice delivered by hand, a fire hazard inspected, an acknowledgement chased."""
+
+    task_id: str = Field(min_length=1, max_length=128)
+
+
+STEP_MODELS: dict[str, type[StepInput]] = {
+    "verify_report": VerifyReport,
+    "reject_report": RejectReport,
+    "assign": Assign,
+    "record_contact": RecordContact,
+    "record_dialogue": RecordDialogue,
+    "issue_warning": IssueWarning,
+    "record_follow_up": RecordFollowUp,
+    "escalate_to_prevention": EscalateToPrevention,
+    "approve_termination": ApproveTermination,
+    "record_milestone": RecordMilestone,
+    "close_case": CloseCase,
+    "add_note": AddNote,
+    "complete_task": CompleteTask,
+}
+"""Update name on DisturbanceCaseWorkflow -> its input model."""
+
+STEP_NAMES: dict[type[StepInput], str] = {model: name for name, model in STEP_MODELS.items()}
+
+OWNERS = frozenset({Role.COORDINATOR, Role.SENIOR_COORDINATOR, Role.TEAM_LEAD})
+STAFF = frozenset(Role) - {Role.OPERATOR, Role.SYSTEM}
+ANY_OPEN = frozenset(CaseStage) - {CaseStage.CLOSED}
+
+STEP_ROLES: dict[str, frozenset[Role]] = {
+    "verify_report": OWNERS | {Role.FIRE_SAFETY_OFFICER},
+    "reject_report": OWNERS | {Role.FIRE_SAFETY_OFFICER},
+    "assign": OWNERS,
+    "record_contact": OWNERS,
+    "record_dialogue": OWNERS,
+    "issue_warning": OWNERS,
+    "record_follow_up": OWNERS | {Role.PREVENTION_TEAM},
+    "escalate_to_prevention": OWNERS | {Role.PREVENTION_TEAM},
+    "approve_termination": frozenset({Role.TENANCY_LAWYER}),
+    "record_milestone": OWNERS | {Role.TENANCY_LAWYER},
+    "close_case": OWNERS | {Role.TENANCY_LAWYER},
+    "add_note": STAFF,
+    "complete_task": STAFF,
+}
+
+STEP_STAGES: dict[str, frozenset[CaseStage]] = {
+    "verify_report": ANY_OPEN,
+    "reject_report": ANY_OPEN,
+    "assign": ANY_OPEN,
+    "record_contact": frozenset({CaseStage.CONTACT}),
+    "record_dialogue": frozenset({CaseStage.DIALOGUE}),
+    "issue_warning": frozenset(
+        {CaseStage.CONTACT, CaseStage.DIALOGUE, CaseStage.FOLLOW_UP, CaseStage.PREVENTION, CaseStage.TERMINATION_REVIEW}
+    ),
+    "record_follow_up": frozenset({CaseStage.FOLLOW_UP}),
+    "escalate_to_prevention": frozenset({CaseStage.DIALOGUE, CaseStage.FOLLOW_UP}),
+    "approve_termination": frozenset({CaseStage.TERMINATION_REVIEW}),
+    "record_milestone": frozenset({CaseStage.LEGAL_PROCESS}),
+    "close_case": ANY_OPEN,
+    "add_note": ANY_OPEN,
+    "complete_task": ANY_OPEN,
+}
+
+CLOSING_OUTCOMES: dict[CaseStage, frozenset[Outcome]] = {
+    CaseStage.REPORTED: frozenset({Outcome.UNFOUNDED, Outcome.WITHDRAWN, Outcome.TENANT_MOVED_OUT}),
+    CaseStage.CONTACT: frozenset(
+        {Outcome.RESOLVED_IN_DIALOGUE, Outcome.UNFOUNDED, Outcome.WITHDRAWN, Outcome.TENANT_MOVED_OUT}
+    ),
+    CaseStage.DIALOGUE: frozenset(
+        {Outcome.RESOLVED_IN_DIALOGUE, Outcome.UNFOUNDED, Outcome.WITHDRAWN, Outcome.TENANT_MOVED_OUT}
+    ),
+    CaseStage.FOLLOW_UP: frozenset({Outcome.CORRECTED_AFTER_WARNING, Outcome.WITHDRAWN, Outcome.TENANT_MOVED_OUT}),
+    CaseStage.PREVENTION: frozenset({Outcome.WITHDRAWN, Outcome.TENANT_MOVED_OUT}),
+    CaseStage.TERMINATION_REVIEW: frozenset({Outcome.WITHDRAWN, Outcome.TENANT_MOVED_OUT}),
+    CaseStage.LEGAL_PROCESS: frozenset({Outcome.TERMINATED, Outcome.WITHDRAWN, Outcome.TENANT_MOVED_OUT}),
+}
+"""Which outcomes a person may close a case with, by stage. `action_plan_fulfilled` is
+also allowed in follow-up after a fulfilled plan (see `closing_outcomes`)."""
+
+SIDE_TASKS = frozenset(
+    {"deliver_by_hand", "fire_hazard", "chase_acknowledgement", "termination_window_closing"}
+)
+"""Tasks closed with `complete_task`; the others close when their stage's step is taken."""
+
+
+def closing_outcomes(state: CaseState) -> frozenset[Outcome]:
+    allowed = CLOSING_OUTCOMES.get(state.stage, frozenset())
+    if state.stage is CaseStage.FOLLOW_UP and state.prevention_outcome is PreventionOutcome.FULFILLED:
+        allowed = allowed | {Outcome.ACTION_PLAN_FULFILLED}
+    return allowed
+
+
+def _names(values) -> str:
+    return ", ".join(sorted(str(v) for v in values))
+
+
+def refusal(state: CaseState | None, name: str, step: StepInput) -> str | None:
+    """Why this step may not be taken now, in words for the person who tried; None if it may."""
+    if name not in STEP_MODELS or not isinstance(step, STEP_MODELS[name]):
+        return f"There is no step called '{name}'."
+    if state is None:
+        return "No case is open for this tenancy yet; a report opens one."
+    if state.is_closed:
+        return f"This case is closed ({state.outcome}). A new report opens a new case."
+    role = step.actor.role
+    if role not in STEP_ROLES[name]:
+        return f"'{name}' needs one of the roles {_names(STEP_ROLES[name])}; you act as {role}."
+    if state.stage not in STEP_STAGES[name]:
+        return (
+            f"'{name}' is not possible while the case is in stage '{state.stage}'. "
+            f"It is possible in: {_names(STEP_STAGES[name])}."
+        )
+    return _input_refusal(state, name, step)
+
+
+def _input_refusal(state: CaseState, name: str, step: StepInput) -> str | None:
+    match step:
+        case VerifyReport() | RejectReport():
+            report = state.report(step.report_id)
+            if report is None:
+                known = _names(r.report_id for r in state.reports)
+                return f"This case has no report '{step.report_id}'. Its reports are: {known}."
+            if report.verified is not None:
+                verdict = "verified" if report.verified else "rejected"
+                return f"Report '{step.report_id}' was already {verdict}."
+        case IssueWarning():
+            if not state.has_verified_report():
+                return (
+                    "A formal warning needs at least one verified report: courts have rejected warnings that "
+                    "rested only on neighbours' reports (RH 2018:23). Verify a report first."
+                )
+        case EscalateToPrevention():
+            if state.prevention_outcome is not None:
+                return f"The prevention track already ran for this case (outcome: {state.prevention_outcome})."
+        case ApproveTermination():
+            if step.approved and state.social_services_notified_at is None and not state.particularly_serious:
+                return (
+                    "Termination needs a prior notice to social services (jordabalken 12 kap. 25 §, RH 2004:38), "
+                    "unless the disturbance is particularly serious. Issue the warning and notice first."
+                )
+        case CloseCase():
+            allowed = closing_outcomes(state)
+            if step.outcome not in allowed:
+                return f"A case in stage '{state.stage}' can close as: {_names(allowed)}; not as '{step.outcome}'."
+        case CompleteTask():
+            task = state.tasks.get(step.task_id)
+            if task is None:
+                return f"There is no open task '{step.task_id}' on this case."
+            if task.kind not in SIDE_TASKS:
+                return (
+                    f"Task '{step.task_id}' ({task.kind}) closes when its step is taken, not with complete_task."
+                )
+    return None
+
+
+def allowed_steps(state: CaseState | None, role: Role | None = None) -> tuple[str, ...]:
+    """The steps that role (or any role, if None) may take now, judged by role and stage only."""
+    if state is None or state.is_closed:
+        return ()
+    names = []
+    for name in STEP_MODELS:
+        if role is not None and role not in STEP_ROLES[name]:
+            continue
+        if state.stage not in STEP_STAGES[name]:
+            continue
+        if name == "issue_warning" and not state.has_verified_report():
+            continue
+        if name in ("verify_report", "reject_report") and not any(r.verified is None for r in state.reports):
+            continue
+        if name == "escalate_to_prevention" and state.prevention_outcome is not None:
+            continue
+        if name == "complete_task" and not any(t.kind in SIDE_TASKS for t in state.tasks.values()):
+            continue
+        names.append(name)
+    return tuple(names)

@@ -1,0 +1,126 @@
+"""The case as staff see it: the answer of every step and of the `view` query.
+
+No complainant, no free text: ids, codes, dates. `allowed_steps` is what the asking
+role may do next (or every step someone may take, when no role is given).
+"""
+
+from __future__ import annotations
+
+from pydantic import AwareDatetime
+
+from domain.models import Category, Frozen, HousingForm, Role, Severity, SourceKind
+from domain.state import CaseStage, CaseState, ClockKind, Outcome, PreventionOutcome
+from domain.steps import allowed_steps
+
+
+class ReportView(Frozen):
+    report_id: str
+    external_ref: str
+    source_kind: SourceKind
+    category: Category
+    severity: Severity
+    occurred_at: AwareDatetime
+    verified: bool | None
+
+
+class TaskView(Frozen):
+    task_id: str
+    kind: str
+    role: Role
+    assignee: str | None
+    due_at: AwareDatetime
+    overdue: bool
+    escalated: bool
+
+
+class ClockView(Frozen):
+    kind: ClockKind
+    fires_at: AwareDatetime
+
+
+class CaseView(Frozen):
+    case_id: str
+    workflow_id: str
+    tenancy_id: str
+    area: str
+    housing_form: HousingForm
+    category: Category
+    stage: CaseStage
+    outcome: Outcome | None
+    opened_at: AwareDatetime
+    closed_at: AwareDatetime | None
+    policy_version: str
+    assignee: str | None
+    reports: tuple[ReportView, ...]
+    open_tasks: tuple[TaskView, ...]
+    clocks: tuple[ClockView, ...]
+    next_due: AwareDatetime | None
+    overdue: bool
+    escalated: bool
+    particularly_serious: bool
+    warning_issued_at: AwareDatetime | None
+    social_services_notified_at: AwareDatetime | None
+    termination_window_closes_at: AwareDatetime | None
+    prevention_workflow_id: str | None
+    prevention_outcome: PreventionOutcome | None
+    milestones: tuple[str, ...]
+    notes: int
+    for_role: Role | None
+    allowed_steps: tuple[str, ...]
+
+
+def view_of(state: CaseState, role: Role | None = None) -> CaseView:
+    tasks = sorted(state.tasks.values(), key=lambda t: (t.due_at, t.task_id))
+    clocks = sorted(state.clocks.values(), key=lambda c: (c.fires_at, c.seq))
+    return CaseView(
+        case_id=state.case_id,
+        workflow_id=state.workflow_id,
+        tenancy_id=state.tenancy.tenancy_id,
+        area=state.tenancy.area,
+        housing_form=state.tenancy.housing_form,
+        category=state.category,
+        stage=state.stage,
+        outcome=state.outcome,
+        opened_at=state.opened_at,
+        closed_at=state.closed_at,
+        policy_version=state.policy.version,
+        assignee=state.assignee,
+        reports=tuple(
+            ReportView(
+                report_id=r.report_id,
+                external_ref=r.external_ref,
+                source_kind=r.source_kind,
+                category=r.category,
+                severity=r.severity,
+                occurred_at=r.occurred_at,
+                verified=r.verified,
+            )
+            for r in state.reports
+        ),
+        open_tasks=tuple(
+            TaskView(
+                task_id=t.task_id,
+                kind=t.kind,
+                role=t.role,
+                assignee=t.assignee,
+                due_at=t.due_at,
+                overdue=t.overdue,
+                escalated=t.escalated,
+            )
+            for t in tasks
+        ),
+        clocks=tuple(ClockView(kind=c.kind, fires_at=c.fires_at) for c in clocks),
+        next_due=state.next_due(),
+        overdue=any(t.overdue for t in tasks),
+        escalated=any(t.escalated for t in tasks),
+        particularly_serious=state.particularly_serious,
+        warning_issued_at=state.warning_issued_at,
+        social_services_notified_at=state.social_services_notified_at,
+        termination_window_closes_at=state.termination_window_closes_at,
+        prevention_workflow_id=state.prevention_workflow_id,
+        prevention_outcome=state.prevention_outcome,
+        milestones=tuple(state.milestones),
+        notes=state.notes,
+        for_role=role,
+        allowed_steps=allowed_steps(state, role),
+    )

@@ -1,0 +1,178 @@
+"""Stand-in activities for workflow tests, registered under the real activity names.
+
+They collect every call in memory so a test can assert what the case asked the
+register and the partner channels to do. The worker never registers these.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from domain.records import (
+    ActivityName,
+    CaseEventRecord,
+    CaseRecord,
+    CloseStaffTask,
+    DisclosureRecord,
+    NoticeKind,
+    NoticeOutcome,
+    NoticeRequest,
+    ReportRecord,
+    ReportVerdict,
+    StaffTaskRecord,
+)
+
+
+class StandIns:
+    """In-memory register and partner channel. `failing_notices` maps a notice kind to
+    'outage' (every attempt fails, retryable) or 'permanent' (PermanentDeliveryError)."""
+
+    def __init__(self, failing_notices: dict[NoticeKind, str] | None = None) -> None:
+        self.calls: list[tuple[str, Any]] = []
+        self.failing_notices = failing_notices or {}
+        self.notice_attempts: dict[str, int] = defaultdict(int)
+
+    def of(self, name: str) -> list[Any]:
+        return [arg for called, arg in self.calls if called == name]
+
+    def event_kinds(self) -> list[str]:
+        return [e.kind for e in self.of(ActivityName.RECORD_CASE_EVENT)]
+
+    def notice_kinds(self) -> list[NoticeKind]:
+        return [n.kind for n in self.of(ActivityName.SEND_NOTICE)]
+
+    @property
+    def activities(self) -> list:
+        return [
+            self.upsert_case,
+            self.record_case_event,
+            self.record_report,
+            self.record_report_verdict,
+            self.open_staff_task,
+            self.close_staff_task,
+            self.record_disclosure,
+            self.send_notice,
+        ]
+
+    @activity.defn(name=ActivityName.UPSERT_CASE)
+    async def upsert_case(self, record: CaseRecord) -> None:
+        self.calls.append((ActivityName.UPSERT_CASE, record))
+
+    @activity.defn(name=ActivityName.RECORD_CASE_EVENT)
+    async def record_case_event(self, record: CaseEventRecord) -> None:
+        self.calls.append((ActivityName.RECORD_CASE_EVENT, record))
+
+    @activity.defn(name=ActivityName.RECORD_REPORT)
+    async def record_report(self, record: ReportRecord) -> None:
+        self.calls.append((ActivityName.RECORD_REPORT, record))
+
+    @activity.defn(name=ActivityName.RECORD_REPORT_VERDICT)
+    async def record_report_verdict(self, record: ReportVerdict) -> None:
+        self.calls.append((ActivityName.RECORD_REPORT_VERDICT, record))
+
+    @activity.defn(name=ActivityName.OPEN_STAFF_TASK)
+    async def open_staff_task(self, record: StaffTaskRecord) -> None:
+        self.calls.append((ActivityName.OPEN_STAFF_TASK, record))
+
+    @activity.defn(name=ActivityName.CLOSE_STAFF_TASK)
+    async def close_staff_task(self, record: CloseStaffTask) -> None:
+        self.calls.append((ActivityName.CLOSE_STAFF_TASK, record))
+
+    @activity.defn(name=ActivityName.RECORD_DISCLOSURE)
+    async def record_disclosure(self, record: DisclosureRecord) -> None:
+        self.calls.append((ActivityName.RECORD_DISCLOSURE, record))
+
+    @activity.defn(name=ActivityName.SEND_NOTICE)
+    async def send_notice(self, request: NoticeRequest) -> NoticeOutcome:
+        self.notice_attempts[request.notice_id] += 1
+        failure = self.failing_notices.get(request.kind)
+        if failure == "permanent":
+            raise ApplicationError("recipient refused", type="PermanentDeliveryError", non_retryable=True)
+        if failure == "outage":
+            raise RuntimeError("partner endpoint unreachable")
+        if self.notice_attempts[request.notice_id] == 1:
+            self.calls.append((ActivityName.SEND_NOTICE, request))
+        return NoticeOutcome(notice_id=request.notice_id, delivered_to=(f"partner-{request.kind}",))
+
+
+# -- shared test vocabulary ----------------------------------------------------------------
+import uuid  # noqa: E402
+from contextlib import asynccontextmanager  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+
+from temporalio.client import Client, WorkflowHandle  # noqa: E402
+from temporalio.worker import Worker  # noqa: E402
+
+from domain.models import Actor, Category, DisturbanceReport, HousingForm, Role, Severity, SourceKind, TenancyRef  # noqa: E402
+from domain.policy import EscalationPolicy  # noqa: E402
+from runtime.calendar import default_policy  # noqa: E402
+
+COORDINATOR = Actor(id="coord-1", role=Role.COORDINATOR)
+SENIOR_COORDINATOR = Actor(id="senior-1", role=Role.SENIOR_COORDINATOR)
+TEAM_LEAD = Actor(id="lead-1", role=Role.TEAM_LEAD)
+LAWYER = Actor(id="lawyer-1", role=Role.TENANCY_LAWYER)
+PREVENTION = Actor(id="prev-1", role=Role.PREVENTION_TEAM)
+OPERATOR = Actor(id="ops-1", role=Role.OPERATOR)
+
+
+def case_policy(**changes: Any) -> EscalationPolicy:
+    """The default policy with the real Swedish calendar around today, fast notice retries."""
+    base = default_policy(datetime.now(UTC).year - 1, years=5)
+    return base.model_copy(update={"notice_initial_retry_seconds": 0.05, "notice_max_attempts": 3, **changes})
+
+
+def tenancy(housing_form: HousingForm = HousingForm.ORDINARY) -> TenancyRef:
+    return TenancyRef(
+        tenancy_id=f"T{uuid.uuid4().hex[:10]}",
+        property_id="P-100",
+        area="Ryd",
+        housing_form=housing_form,
+        tenant_ids=("person-1",),
+    )
+
+
+def report(
+    tenancy_ref: TenancyRef,
+    *,
+    ref: str | None = None,
+    category: Category = Category.NOISE,
+    severity: Severity = Severity.NORMAL,
+) -> DisturbanceReport:
+    return DisturbanceReport(
+        external_ref=ref or f"ext-{uuid.uuid4().hex[:8]}",
+        source_kind=SourceKind.NEIGHBOUR,
+        category=category,
+        severity=severity,
+        occurred_at=datetime.now(UTC) - timedelta(hours=3),
+        place="stairwell B",
+        tenancy=tenancy_ref,
+    )
+
+
+@asynccontextmanager
+async def case_worker(client: Client, standins: StandIns, **kwargs: Any):
+    """A worker with both case workflows and the stand-ins, on a fresh task queue."""
+    from workflows.case import DisturbanceCaseWorkflow
+    from workflows.prevention import PreventionWorkflow
+
+    queue = f"tq-{uuid.uuid4().hex[:12]}"
+    async with Worker(
+        client,
+        task_queue=queue,
+        workflows=[DisturbanceCaseWorkflow, PreventionWorkflow],
+        activities=standins.activities,
+        **kwargs,
+    ):
+        yield queue
+
+
+async def file_report(client: Client, queue: str, disturbance: DisturbanceReport, **kwargs: Any) -> WorkflowHandle:
+    from workflows.start import submit_report
+
+    policy = kwargs.pop("policy", None) or case_policy()
+    kwargs.setdefault("search_attributes", False)  # the time-skipping server has no custom attributes
+    return await submit_report(client, disturbance, policy=policy, task_queue=queue, **kwargs)

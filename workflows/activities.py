@@ -1,0 +1,58 @@
+"""How the case workflows call their activities: by registered name, with one retry
+policy per kind of side effect.
+
+The register (PostgreSQL) retries without limit: its writes are idempotent by id and
+a database outage must delay a case, never lose a step. Partner notices retry on a
+bounded budget from the policy: when it is spent, or the channel says the failure is
+permanent, the case opens a `deliver_by_hand` task and goes on.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from domain.commands import CloseTask, OpenTask, RecordEvent, RecordReport, RecordVerdict, UpsertCase
+    from domain.policy import EscalationPolicy
+    from domain.records import ActivityName
+
+REGISTER_TIMEOUT = timedelta(seconds=30)
+REGISTER_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+
+NOTICE_TIMEOUT = timedelta(seconds=60)
+PERMANENT_DELIVERY_ERROR = "PermanentDeliveryError"
+
+
+def notice_retry(policy: EscalationPolicy) -> RetryPolicy:
+    return RetryPolicy(
+        initial_interval=timedelta(seconds=policy.notice_initial_retry_seconds),
+        backoff_coefficient=2.0,
+        maximum_interval=timedelta(minutes=10),
+        maximum_attempts=policy.notice_max_attempts,
+        non_retryable_error_types=[PERMANENT_DELIVERY_ERROR],
+    )
+
+
+_REGISTER_ACTIVITIES = {
+    UpsertCase: ActivityName.UPSERT_CASE,
+    RecordEvent: ActivityName.RECORD_CASE_EVENT,
+    RecordReport: ActivityName.RECORD_REPORT,
+    RecordVerdict: ActivityName.RECORD_REPORT_VERDICT,
+    OpenTask: ActivityName.OPEN_STAFF_TASK,
+    CloseTask: ActivityName.CLOSE_STAFF_TASK,
+}
+
+
+async def carry_out_register(command) -> bool:
+    """Run a register command as its activity. Returns False for commands that are not
+    the register's (the caller handles notices, clocks and the prevention track)."""
+    name = _REGISTER_ACTIVITIES.get(type(command))
+    if name is None:
+        return False
+    await workflow.execute_activity(
+        name, command.record, start_to_close_timeout=REGISTER_TIMEOUT, retry_policy=REGISTER_RETRY
+    )
+    return True
