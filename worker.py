@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
@@ -24,6 +24,8 @@ from runtime.connections import connect_postgres, connect_temporal
 from runtime.logging import configure_logging, get_logger
 from runtime.settings import Settings, load_settings
 from workflows import WORKFLOWS
+from workflows.area_picture import ensure_area_picture_schedule
+from workflows.retention import ensure_retention_schedule
 
 log = get_logger("trygg.worker")
 
@@ -59,6 +61,7 @@ async def run_worker(
         graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
     )
     try:
+        await ensure_schedules(client, settings)
         async with worker:
             log.info("worker started", task_queue=settings.task_queue, workflows=len(WORKFLOWS))
             if ready is not None:
@@ -69,6 +72,17 @@ async def run_worker(
         await activity_set.close()
         await pool.close()
     log.info("worker stopped")
+
+
+async def ensure_schedules(client, settings: Settings) -> None:
+    """Create or update the daily retention and weekly area-picture Schedules. Safe on
+    every start of every worker: each call compares a fingerprint and changes nothing
+    when the schedule is already as configured."""
+    from runtime.calendar import default_policy
+
+    retention = await ensure_retention_schedule(client, settings.task_queue, default_policy(date.today().year).retention)
+    area_picture = await ensure_area_picture_schedule(client, settings.task_queue)
+    log.info("schedules ensured", retention=retention, area_picture=area_picture)
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from console import stack_commands
+from console import case_commands, demo, register_commands, stack_commands
 
 app = typer.Typer(
     name="trygg",
@@ -17,6 +17,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 stack_commands.register(app)
+case_commands.register(app)
+register_commands.register(app)
+demo.register(app)
 
 
 def run() -> None:

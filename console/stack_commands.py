@@ -7,6 +7,7 @@ import signal
 
 import typer
 
+from console.session import DATABASE_URL_FILE
 from runtime.connections import ConnectionFailed
 from runtime.devstack import DevStack, DevStackError, run_dev_stack
 from runtime.logging import configure_logging
@@ -49,14 +50,18 @@ async def _dev(settings) -> None:
         loop.add_signal_handler(signum, stop.set)
 
     async def services(stack: DevStack) -> None:
+        (settings.data_dir / DATABASE_URL_FILE).write_text(stack.database_url)
         ready = asyncio.Event()
         worker_task = asyncio.create_task(
             run_worker(settings, database_url=stack.database_url, stop=stop, ready=ready)
         )
+        api_task = asyncio.create_task(_serve_api(settings, stack, stop))
         ready_wait = asyncio.create_task(ready.wait())
         done, _ = await asyncio.wait({worker_task, ready_wait}, return_when=asyncio.FIRST_COMPLETED)
         if worker_task in done:
             ready_wait.cancel()
+            stop.set()
+            await api_task
             await worker_task  # raises what stopped it
             return
         typer.echo(
@@ -65,15 +70,41 @@ async def _dev(settings) -> None:
                     "Trygg is up.",
                     f"  Temporal:  {stack.temporal_address}   Web UI: {stack.ui_url}",
                     f"  Data:      {settings.data_dir.resolve()}",
+                    f"  API:       http://localhost:{settings.api_port} (partner acknowledgements)"
+                    if settings.api_port
+                    else "  API:       off",
                     "  Next, in another terminal:  .venv/bin/trygg demo   (or trygg report --help)",
                     "  Ctrl-C stops everything.",
                 ]
             )
         )
         await worker_task
+        await api_task
 
     await run_dev_stack(settings, services)
     typer.echo("Trygg stopped.")
+
+
+async def _serve_api(settings, stack: DevStack, stop: asyncio.Event) -> None:
+    """The partner-acknowledgement API beside the worker, stopped with it."""
+    if not settings.api_port:
+        return
+    from api.app import create_app
+    from api.server import build_server
+    from partners.directory import empty_directory, load_directory
+    from runtime.connections import connect_postgres, connect_temporal
+
+    directory = load_directory(settings.partners_file) if settings.partners_file else empty_directory()
+    pool = await connect_postgres(stack.database_url, migrate=False, max_size=4)
+    client = await connect_temporal(settings)
+    server = build_server(create_app(directory, pool, client), host="127.0.0.1", port=settings.api_port)
+    serving = asyncio.create_task(server.serve())
+    try:
+        await stop.wait()
+    finally:
+        server.should_exit = True
+        await serving
+        await pool.close()
 
 
 def worker() -> None:

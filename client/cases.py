@@ -1,0 +1,286 @@
+"""TryggClient: reports in, staff steps, views, lists, and the register's reads."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import asyncpg
+from pydantic import BaseModel, ValidationError
+from temporalio.api.enums.v1 import WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError, WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from client.errors import CaseNotFound, InvalidInput, StepRefused, Unreachable
+from client.timeline import Timeline, build_timeline
+from domain.models import Actor, DisturbanceReport, Role
+from domain.policy import EscalationPolicy
+from domain.prevention import PREVENTION_STEP_MODELS
+from domain.steps import STEP_MODELS
+from domain.view import CaseView
+from register import queries
+from register.queries import InboxItem, RegisterStatistics
+from workflows import search_attributes as sa
+from workflows.case import DisturbanceCaseWorkflow, case_workflow_id
+from workflows.start import submit_report
+
+ALL_STEPS: dict[str, type[BaseModel]] = {**STEP_MODELS, **PREVENTION_STEP_MODELS}
+"""Every step a person can take: the case's own and the prevention track's."""
+
+
+class ReportReceipt(BaseModel):
+    """What filing a report did: which case it opened or joined."""
+
+    workflow_id: str
+    case_id: str | None
+    report_id: str | None
+    stage: str | None
+    recorded: bool
+
+
+class CaseSummary(BaseModel):
+    """One row of `trygg cases`: from Temporal's visibility, no personal data."""
+
+    workflow_id: str
+    run_id: str
+    status: str
+    stage: str | None
+    area: str | None
+    category: str | None
+    next_due: datetime | None
+    overdue: bool | None
+    escalated: bool | None
+    started_at: datetime | None
+
+
+class TryggClient:
+    """Holds a Temporal client and, for the register's reads, an optional asyncpg pool."""
+
+    def __init__(
+        self,
+        temporal: Client,
+        *,
+        task_queue: str,
+        policy: EscalationPolicy,
+        pool: asyncpg.Pool | None = None,
+    ) -> None:
+        self.temporal = temporal
+        self.task_queue = task_queue
+        self.policy = policy
+        self.pool = pool
+
+    # -- case systems ---------------------------------------------------------------------
+    @staticmethod
+    def parse_report(data: dict[str, Any]) -> DisturbanceReport:
+        try:
+            return DisturbanceReport.model_validate(data)
+        except ValidationError as error:
+            raise InvalidInput.from_validation(error) from None
+
+    async def report(self, report: DisturbanceReport, *, wait: float = 10.0) -> ReportReceipt:
+        """Open the tenancy's case or join the open one (signal-with-start). Waits up to
+        `wait` seconds for the case to record the report, to say which case it joined."""
+        handle = await self._call(
+            submit_report(self.temporal, report, policy=self.policy, task_queue=self.task_queue)
+        )
+        deadline = asyncio.get_running_loop().time() + wait
+        while True:
+            view = await self._try_view(handle)
+            if view is not None:
+                match = next((r for r in view.reports if r.external_ref == report.external_ref), None)
+                if match is not None:
+                    return ReportReceipt(
+                        workflow_id=handle.id, case_id=view.case_id, report_id=match.report_id,
+                        stage=str(view.stage), recorded=True,
+                    )  # fmt: skip
+            if asyncio.get_running_loop().time() > deadline:
+                return ReportReceipt(workflow_id=handle.id, case_id=None, report_id=None, stage=None, recorded=False)
+            await asyncio.sleep(0.2)
+
+    # -- staff ----------------------------------------------------------------------------
+    @staticmethod
+    def parse_step(step: str, actor: Actor, data: dict[str, Any]) -> BaseModel:
+        """Build the step's input model; every bad field is named. Nothing is sent."""
+        model = ALL_STEPS.get(step)
+        if model is None:
+            raise InvalidInput([f"step: unknown step '{step}'; one of {', '.join(sorted(ALL_STEPS))}"])
+        try:
+            return model.model_validate({**data, "actor": actor})
+        except ValidationError as error:
+            raise InvalidInput.from_validation(error) from None
+
+    async def act(self, case: str, step: str, actor: Actor, data: dict[str, Any]) -> CaseView:
+        """Take one staff step as an Update; the workflow's validator may refuse it."""
+        model = self.parse_step(step, actor, data)
+        handle = await self._case_handle(case)
+        if step in PREVENTION_STEP_MODELS:
+            view = await self.view(case)
+            if view.prevention_workflow_id is None:
+                raise StepRefused(f"'{step}' belongs to the prevention track, and this case has none running.")
+            target = self.temporal.get_workflow_handle(view.prevention_workflow_id)
+            await self._update(target, step, model)
+            return await self.view(case, actor.role)
+        result = await self._update(handle, step, model)
+        return CaseView.model_validate(result) if not isinstance(result, CaseView) else result
+
+    async def _update(self, handle: WorkflowHandle, step: str, model: BaseModel) -> Any:
+        try:
+            return await handle.execute_update(step, model)
+        except WorkflowUpdateFailedError as error:
+            cause = error.cause
+            raise StepRefused(getattr(cause, "message", None) or str(cause)) from None
+        except RPCError as error:
+            raise self._translate(error, handle.id) from None
+
+    # -- operators ------------------------------------------------------------------------
+    async def view(self, case: str, role: Role | None = None) -> CaseView:
+        handle = await self._case_handle(case)
+        try:
+            return await handle.query(DisturbanceCaseWorkflow.view, role)
+        except WorkflowQueryFailedError as error:
+            raise CaseNotFound(f"case {case}: {error}") from None
+        except RPCError as error:
+            raise self._translate(error, handle.id) from None
+
+    async def history(self, case: str) -> Timeline:
+        """The case's timeline from Temporal's history (across continue-as-new) and, when a
+        register is connected, its audit trail."""
+        handle = await self._case_handle(case)
+        histories = []
+        try:
+            run_id: str | None = (await handle.describe()).run_id
+            while run_id is not None:
+                history = await self.temporal.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
+                histories.insert(0, history)
+                started = history.events[0].workflow_execution_started_event_attributes
+                run_id = started.continued_execution_run_id or None
+            children = [await self.temporal.get_workflow_handle(child).fetch_history() for child in _children(histories)]
+        except RPCError as error:
+            raise self._translate(error, handle.id) from None
+        trail = None
+        view = await self._try_view(handle)
+        if self.pool is not None and view is not None:
+            trail = await queries.case_audit_trail(self.pool, view.case_id)
+        return build_timeline(handle.id, histories, self.temporal.data_converter.payload_converter, trail, children)
+
+    async def cases(
+        self,
+        *,
+        stage: str | None = None,
+        area: str | None = None,
+        overdue: bool | None = None,
+        escalated: bool | None = None,
+        include_closed: bool = False,
+        limit: int = 200,
+    ) -> list[CaseSummary]:
+        """Matching cases through Temporal's visibility (search attributes only)."""
+        query = self.visibility_query(stage=stage, area=area, overdue=overdue, escalated=escalated, include_closed=include_closed)
+        found: list[CaseSummary] = []
+        try:
+            async for execution in self.temporal.list_workflows(query, limit=limit):
+                attributes = execution.typed_search_attributes
+                found.append(
+                    CaseSummary(
+                        workflow_id=execution.id,
+                        run_id=execution.run_id,
+                        status=WorkflowExecutionStatus.Name(execution.status).removeprefix("WORKFLOW_EXECUTION_STATUS_")
+                        if execution.status
+                        else "UNKNOWN",
+                        stage=attributes.get(sa.CASE_STAGE),
+                        area=attributes.get(sa.CASE_AREA),
+                        category=attributes.get(sa.CASE_CATEGORY),
+                        next_due=attributes.get(sa.NEXT_DUE),
+                        overdue=attributes.get(sa.OVERDUE),
+                        escalated=attributes.get(sa.ESCALATED),
+                        started_at=execution.start_time,
+                    )
+                )
+        except RPCError as error:
+            raise self._translate(error, "visibility") from None
+        return found
+
+    @staticmethod
+    def visibility_query(
+        *,
+        stage: str | None = None,
+        area: str | None = None,
+        overdue: bool | None = None,
+        escalated: bool | None = None,
+        include_closed: bool = False,
+    ) -> str:
+        """A visibility query over Trygg's search attributes; values are quoted safely."""
+        clauses = [f"WorkflowType = '{DisturbanceCaseWorkflow.__name__}'"]
+        if not include_closed:
+            clauses.append("ExecutionStatus = 'Running'")
+        if stage:
+            clauses.append(f"{sa.CASE_STAGE.name} = {_quote(stage)}")
+        if area:
+            clauses.append(f"{sa.CASE_AREA.name} = {_quote(area)}")
+        if overdue is not None:
+            clauses.append(f"{sa.OVERDUE.name} = {str(overdue).lower()}")
+        if escalated is not None:
+            clauses.append(f"{sa.ESCALATED.name} = {str(escalated).lower()}")
+        return " AND ".join(clauses)
+
+    # -- the register ---------------------------------------------------------------------
+    async def inbox(
+        self, *, role: Role | None = None, assignee: str | None = None, area: str | None = None
+    ) -> list[InboxItem]:
+        return await queries.staff_inbox(
+            self._register(), now=datetime.now(timezone.utc), role=role, assignee=assignee, area=area
+        )
+
+    async def stats(self, *, since: datetime, until: datetime | None = None, area: str | None = None) -> RegisterStatistics:
+        end = until or datetime.now(timezone.utc) + timedelta(seconds=1)
+        return await queries.statistics(self._register(), start=since, end=end, area=area)
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _register(self) -> asyncpg.Pool:
+        if self.pool is None:
+            raise Unreachable("the case register is not connected (set DATABASE_URL, or run trygg dev)")
+        return self.pool
+
+    async def _case_handle(self, case: str) -> WorkflowHandle:
+        """A case is named by its tenancy id or its workflow id (`case-<tenancy>`)."""
+        workflow_id = case if case.startswith("case-") else case_workflow_id(case)
+        handle = self.temporal.get_workflow_handle(workflow_id)
+        try:
+            await handle.describe()
+        except RPCError as error:
+            raise self._translate(error, workflow_id) from None
+        return handle
+
+    async def _try_view(self, handle: WorkflowHandle) -> CaseView | None:
+        try:
+            return await handle.query(DisturbanceCaseWorkflow.view)
+        except (WorkflowQueryFailedError, RPCError):
+            return None
+
+    async def _call(self, awaitable):
+        try:
+            return await awaitable
+        except RPCError as error:
+            raise self._translate(error, "Temporal") from None
+
+    @staticmethod
+    def _translate(error: RPCError, subject: str) -> Exception:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return CaseNotFound(f"no case {subject}")
+        if error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+            return Unreachable(f"cannot reach Temporal: {error.message}")
+        return StepRefused(error.message)
+
+
+def _children(histories) -> list[str]:
+    """Ids of the child workflows (the prevention track) the case started."""
+    return [
+        event.child_workflow_execution_started_event_attributes.workflow_execution.workflow_id
+        for history in histories
+        for event in history.events
+        if event.HasField("child_workflow_execution_started_event_attributes")
+    ]
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

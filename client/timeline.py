@@ -1,0 +1,166 @@
+"""A case's timeline decoded from Temporal's event history (and the register's trail).
+
+Operators read what happened in the case's own words: reports, staff steps with actor
+and reason, clocks that fired, notices sent, failed and acknowledged, and the prevention
+track. A complainant's identity never appears: it is dropped while decoding.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import BaseModel
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHistory
+from temporalio.converter import PayloadConverter
+
+from register.queries import AuditTrail
+
+_HIDDEN_PREFIXES = ("complainant",)
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    kind: str
+    summary: str
+    actor: str | None = None
+    reason: str | None = None
+    data: dict[str, Any] = {}
+
+
+class Timeline(BaseModel):
+    workflow_id: str
+    runs: list[str]
+    entries: list[TimelineEntry]
+    audit_trail: AuditTrail | None = None
+
+
+def build_timeline(
+    workflow_id: str,
+    histories: list[WorkflowHistory],
+    converter: PayloadConverter,
+    trail: AuditTrail | None = None,
+    children: list[WorkflowHistory] = (),
+) -> Timeline:
+    """The case's runs in order, with the steps of its child workflows merged in by time."""
+    entries: list[TimelineEntry] = []
+    for history in histories:
+        entries.extend(_Decoder(converter).decode(history))
+    for child in children:
+        entries.extend(e for e in _Decoder(converter).decode(child) if e.kind.startswith(("step:", "signal:")))
+    entries.sort(key=lambda entry: entry.at)
+    return Timeline(workflow_id=workflow_id, runs=[h.run_id for h in histories], entries=entries, audit_trail=trail)
+
+
+class _Decoder:
+    """Walks one run's events, remembering scheduled activities and timers by event id."""
+
+    def __init__(self, converter: PayloadConverter) -> None:
+        self.converter = converter
+        self.activities: dict[int, tuple[str, dict[str, Any]]] = {}
+
+    def decode(self, history: WorkflowHistory) -> list[TimelineEntry]:
+        out: list[TimelineEntry] = []
+        for event in history.events:
+            entry = self._entry(event)
+            if entry is not None:
+                out.append(entry)
+        return out
+
+    def _args(self, payloads) -> list[Any]:
+        if not payloads or not payloads.payloads:
+            return []
+        try:
+            return [_redact(value) for value in self.converter.from_payloads(list(payloads.payloads))]
+        except Exception:  # noqa: BLE001 - an undecodable payload (e.g. encrypted) is shown as such
+            return ["<undecodable>"]
+
+    def _entry(self, event) -> TimelineEntry | None:  # noqa: C901 - one branch per event type
+        at = event.event_time.ToDatetime().replace(tzinfo=timezone.utc)
+        kind = event.event_type
+        if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+            attributes = event.workflow_execution_started_event_attributes
+            continued = bool(attributes.continued_execution_run_id)
+            return TimelineEntry(at=at, kind="run_started", summary="case continued in a new run" if continued else "case workflow started")
+        if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+            attributes = event.workflow_execution_signaled_event_attributes
+            args = self._args(attributes.input)
+            data = args[0] if args and isinstance(args[0], dict) else {}
+            return TimelineEntry(at=at, kind=f"signal:{attributes.signal_name}", summary=_signal_summary(attributes.signal_name, data), data=data)
+        if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+            request = event.workflow_execution_update_accepted_event_attributes.accepted_request
+            args = self._args(request.input.args)
+            data = args[0] if args and isinstance(args[0], dict) else {}
+            actor = data.get("actor") or {}
+            step_fields = {k: v for k, v in data.items() if k not in ("actor", "reason")}
+            return TimelineEntry(
+                at=at,
+                kind=f"step:{request.input.name}",
+                summary=request.input.name.replace("_", " ") + (f" ({_fields(step_fields)})" if step_fields else ""),
+                actor=f"{actor.get('role')}:{actor.get('id')}" if actor else None,
+                reason=data.get("reason"),
+                data=step_fields,
+            )
+        if kind == EventType.EVENT_TYPE_TIMER_FIRED:
+            return TimelineEntry(at=at, kind="clock_fired", summary=f"clock fired ({event.timer_fired_event_attributes.timer_id})")
+        if kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            attributes = event.activity_task_scheduled_event_attributes
+            args = self._args(attributes.input)
+            self.activities[event.event_id] = (attributes.activity_type.name, args[0] if args and isinstance(args[0], dict) else {})
+            return None
+        if kind == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+            attributes = event.activity_task_completed_event_attributes
+            name, request = self.activities.get(attributes.scheduled_event_id, ("?", {}))
+            if name != "send_notice":
+                return None
+            result = self._args(attributes.result)
+            outcome = result[0] if result and isinstance(result[0], dict) else {}
+            delivered = outcome.get("delivered_to") or []
+            summary = f"notice {request.get('kind')} sent to {', '.join(delivered)}" if delivered else f"notice {request.get('kind')}: no partner takes it"
+            return TimelineEntry(at=at, kind="notice_sent", summary=summary, data={"notice_id": request.get("notice_id"), **outcome})
+        if kind in (EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED, EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT):
+            attributes = (
+                event.activity_task_failed_event_attributes
+                if kind == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED
+                else event.activity_task_timed_out_event_attributes
+            )
+            name, request = self.activities.get(attributes.scheduled_event_id, ("?", {}))
+            label = f"notice {request.get('kind')}" if name == "send_notice" else f"activity {name}"
+            return TimelineEntry(
+                at=at, kind="notice_failed" if name == "send_notice" else "activity_failed",
+                summary=f"{label} failed: {attributes.failure.message}", data={"notice_id": request.get("notice_id")},
+            )  # fmt: skip
+        if kind == EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED:
+            child = event.child_workflow_execution_started_event_attributes.workflow_execution.workflow_id
+            return TimelineEntry(at=at, kind="prevention_started", summary=f"prevention track started ({child})")
+        if kind == EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED:
+            return TimelineEntry(at=at, kind="prevention_finished", summary="prevention track finished")
+        if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+            return TimelineEntry(at=at, kind="continued_as_new", summary="history handed over to a new run")
+        if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
+            return TimelineEntry(at=at, kind="case_closed", summary="case workflow completed")
+        return None
+
+
+def _signal_summary(name: str, data: dict[str, Any]) -> str:
+    if name == "report":
+        return f"report {data.get('external_ref')}: {data.get('category')} ({data.get('severity')}) from {data.get('source_kind')}"
+    if name == "acknowledge_notice":
+        return f"notice {data.get('notice_id')} acknowledged by {data.get('partner_id')}"
+    if name == "prevention_finished":
+        return f"prevention track ended: {data.get('outcome')}"
+    return name.replace("_", " ")
+
+
+def _fields(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in values.items())
+
+
+def _redact(value: Any) -> Any:
+    """Drop every complainant field, at any depth."""
+    if isinstance(value, dict):
+        return {k: _redact(v) for k, v in value.items() if not k.lower().startswith(_HIDDEN_PREFIXES)}
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    return value

@@ -1,0 +1,262 @@
+"""Commands on cases: report, act, show, history, cases."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from client.cases import ALL_STEPS, CaseSummary, ReportReceipt
+from client.errors import InvalidInput
+from client.timeline import Timeline
+from console.session import JSON_OPTION, connected, emit, fail, run, settings_or_exit
+from domain.models import Actor, Role
+from domain.view import CaseView
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
+    app.command("act")(act)
+    app.command("show")(show)
+    app.command("history")(history)
+    app.command("cases")(cases)
+
+
+def report(
+    file: Optional[str] = typer.Argument(None, help="JSON file with the report, or - for standard input."),
+    tenancy: Optional[str] = typer.Option(None, help="Tenancy id (when not giving a file)."),
+    property_id: Optional[str] = typer.Option(None, "--property", help="Property id."),
+    area: Optional[str] = typer.Option(None, help="Area."),
+    housing_form: str = typer.Option("ordinary", help="ordinary, senior_55 or senior_70."),
+    category: Optional[str] = typer.Option(None, help="noise, threats_or_harassment, violence, drugs, property_damage, fire_hazard, sanitation, other."),
+    severity: str = typer.Option("normal", help="minor, normal, serious, particularly_serious."),
+    source: Optional[str] = typer.Option(None, help="neighbour, staff, security_company, police, authority."),
+    occurred_at: Optional[str] = typer.Option(None, help="ISO time with zone, e.g. 2026-11-27T23:10+01:00."),
+    place: Optional[str] = typer.Option(None, help="Where: stairwell, flat, yard."),
+    ref: Optional[str] = typer.Option(None, help="The case system's id of the report; a repeat is a no-op."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """File a disturbance report: opens the tenancy's case or joins the open one.
+
+    Example: trygg report report.json
+             trygg report --tenancy T-1001 --property P-12 --area Ryd --category noise \\
+                 --source neighbour --occurred-at 2026-11-27T23:10+01:00 --place stairwell --ref CS-77
+    """
+    data = _report_data(file, locals())
+    settings = settings_or_exit()
+    try:
+        parsed = _parse_report(data)
+    except InvalidInput as error:
+        fail(str(error), 2)
+
+    async def go() -> ReportReceipt:
+        async with connected(settings) as client:
+            return await client.report(parsed)
+
+    receipt = run(go)
+    emit(receipt, as_json, _receipt_text)
+
+
+def _parse_report(data: dict[str, Any]):
+    from client import TryggClient
+
+    return TryggClient.parse_report(data)
+
+
+def _report_data(file: str | None, options: dict[str, Any]) -> dict[str, Any]:
+    if file is not None:
+        try:
+            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+            data = json.loads(text)
+        except (OSError, json.JSONDecodeError) as error:
+            fail(f"report: cannot read {file}: {error}", 2)
+        if not isinstance(data, dict):
+            fail("report: the JSON must be an object", 2)
+        return data
+    tenancy = {
+        "tenancy_id": options["tenancy"], "property_id": options["property_id"], "area": options["area"],
+        "housing_form": options["housing_form"],
+    }  # fmt: skip
+    data = {
+        "external_ref": options["ref"], "source_kind": options["source"], "category": options["category"],
+        "severity": options["severity"], "occurred_at": options["occurred_at"], "place": options["place"],
+        "tenancy": {k: v for k, v in tenancy.items() if v is not None},
+    }  # fmt: skip
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _receipt_text(receipt: ReportReceipt) -> str:
+    if not receipt.recorded:
+        return f"report sent to {receipt.workflow_id}; the case has not confirmed it yet (is a worker running?)"
+    return f"{receipt.case_id}\n  report {receipt.report_id} recorded; stage: {receipt.stage}"
+
+
+def act(
+    case: str = typer.Argument(..., help="Tenancy id or case workflow id (case-<tenancy>)."),
+    step: str = typer.Argument(..., help="The step: " + ", ".join(sorted(ALL_STEPS)) + "."),
+    as_: str = typer.Option(..., "--as", help="ROLE:ID of the person taking the step, e.g. coordinator:anna.s"),
+    reason: Optional[str] = typer.Option(None, help="Why (goes to the audit trail)."),
+    data: Optional[str] = typer.Option(None, help='Step fields as JSON, e.g. \'{"resolved": true}\'.'),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Take one staff step on a case (an Update, checked before it touches history).
+
+    --as is trusted as given: Trygg's CLI runs on staff machines; authentication belongs to an API.
+
+    Example: trygg act T-1001 record_dialogue --as coordinator:anna.s --reason "Talked at the door" --data '{"resolved": true}'
+    """
+    actor = _actor(as_)
+    fields = _json_object(data, "data")
+    if reason is not None:
+        fields["reason"] = reason
+    settings = settings_or_exit()
+    from client import TryggClient
+
+    try:
+        TryggClient.parse_step(step, actor, fields)
+    except InvalidInput as error:
+        fail(str(error), 2)
+
+    async def go() -> CaseView:
+        async with connected(settings) as client:
+            return await client.act(case, step, actor, fields)
+
+    emit(run(go), as_json, _view_text)
+
+
+def _actor(value: str) -> Actor:
+    role, _, staff_id = value.partition(":")
+    try:
+        return Actor(id=staff_id, role=Role(role))
+    except ValueError as error:
+        roles = ", ".join(r.value for r in Role if r is not Role.SYSTEM)
+        fail(f"--as: expected ROLE:ID with ROLE one of {roles} and a staff id ({error.__class__.__name__})", 2)
+        raise
+
+
+def _json_object(text: str | None, name: str) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        fail(f"--{name}: not JSON: {error}", 2)
+    if not isinstance(value, dict):
+        fail(f"--{name}: must be a JSON object", 2)
+    return value
+
+
+def show(
+    case: str = typer.Argument(..., help="Tenancy id or case workflow id."),
+    role: Optional[str] = typer.Option(None, help="Show what this role may do next."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Show a case: stage, open tasks, running clocks, reports (never the complainant).
+
+    Example: trygg show T-1001 --role coordinator
+    """
+    settings = settings_or_exit()
+    as_role = None
+    if role is not None:
+        try:
+            as_role = Role(role)
+        except ValueError:
+            fail(f"--role: unknown role '{role}'", 2)
+
+    async def go() -> CaseView:
+        async with connected(settings) as client:
+            return await client.view(case, as_role)
+
+    emit(run(go), as_json, _view_text)
+
+
+def _view_text(view: CaseView) -> str:
+    lines = [
+        f"{view.case_id}  ({view.workflow_id})",
+        f"  stage: {view.stage}" + (f"   outcome: {view.outcome}" if view.outcome else ""),
+        f"  area: {view.area}   category: {view.category}   housing: {view.housing_form}   assignee: {view.assignee or '-'}",
+    ]
+    if view.open_tasks:
+        lines.append("  open tasks:")
+        for task in view.open_tasks:
+            flags = " OVERDUE" if task.overdue else ""
+            flags += " ESCALATED" if task.escalated else ""
+            lines.append(f"    {task.task_id}  {task.kind} for {task.role} ({task.assignee or 'unassigned'}) due {_t(task.due_at)}{flags}")
+    if view.clocks:
+        lines.append("  clocks: " + ", ".join(f"{c.kind} at {_t(c.fires_at)}" for c in view.clocks))
+    if view.reports:
+        lines.append("  reports:")
+        for r in view.reports:
+            verified = {True: "verified", False: "rejected", None: "unverified"}[r.verified]
+            lines.append(f"    {r.report_id}  {r.category} ({r.severity}) from {r.source_kind} at {_t(r.occurred_at)}, {verified}")
+    if view.allowed_steps:
+        lines.append("  next steps: " + ", ".join(view.allowed_steps))
+    return "\n".join(lines)
+
+
+def _t(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def history(
+    case: str = typer.Argument(..., help="Tenancy id or case workflow id."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """The case's timeline: reports, steps with actor and reason, clocks, notices, prevention.
+
+    Example: trygg history T-1001 --json > case.json
+    """
+    settings = settings_or_exit()
+
+    async def go() -> Timeline:
+        async with connected(settings, register=True) as client:
+            return await client.history(case)
+
+    emit(run(go), as_json, _timeline_text)
+
+
+def _timeline_text(timeline: Timeline) -> str:
+    lines = [f"{timeline.workflow_id}  ({len(timeline.runs)} run{'s' if len(timeline.runs) != 1 else ''})"]
+    for entry in timeline.entries:
+        who = f"  [{entry.actor}]" if entry.actor else ""
+        why = f"  \u2014 {entry.reason}" if entry.reason else ""
+        lines.append(f"  {_t(entry.at)}  {entry.summary}{who}{why}")
+    return "\n".join(lines)
+
+
+def cases(
+    stage: Optional[str] = typer.Option(None, help="Only cases in this stage."),
+    area: Optional[str] = typer.Option(None, help="Only cases in this area."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only cases with an overdue task."),
+    escalated: bool = typer.Option(False, "--escalated", help="Only cases escalated to the team lead."),
+    closed: bool = typer.Option(False, "--closed", help="Include closed cases."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List cases through Temporal's visibility (search attributes: no personal data).
+
+    Example: trygg cases --area Ryd --overdue
+    """
+    settings = settings_or_exit()
+
+    async def go() -> list[CaseSummary]:
+        async with connected(settings) as client:
+            return await client.cases(
+                stage=stage, area=area, overdue=True if overdue else None,
+                escalated=True if escalated else None, include_closed=closed,
+            )  # fmt: skip
+
+    emit(run(go), as_json, _cases_text)
+
+
+def _cases_text(found: list[CaseSummary]) -> str:
+    if not found:
+        return "no matching cases"
+    lines = [f"{'workflow':<28} {'stage':<22} {'area':<12} {'category':<22} {'next due':<16} flags"]
+    for c in found:
+        flags = ("overdue " if c.overdue else "") + ("escalated" if c.escalated else "")
+        lines.append(f"{c.workflow_id:<28} {c.stage or '-':<22} {c.area or '-':<12} {c.category or '-':<22} {_t(c.next_due):<16} {flags}")
+    return "\n".join(lines)
