@@ -176,3 +176,67 @@ async def file_report(client: Client, queue: str, disturbance: DisturbanceReport
     policy = kwargs.pop("policy", None) or case_policy()
     kwargs.setdefault("search_attributes", False)  # the time-skipping server has no custom attributes
     return await submit_report(client, disturbance, policy=policy, task_queue=queue, **kwargs)
+
+
+class CaseDriver:
+    """Staff at the console, in a test: steps and views of one case by its handle."""
+
+    def __init__(self, client: Client, handle: WorkflowHandle) -> None:
+        self.client = client
+        self.handle = handle
+
+    async def view(self, role: Role | None = None):
+        from domain.view import CaseView
+
+        return await self.handle.query("view", role, result_type=CaseView)
+
+    async def step(self, name: str, step: Any):
+        from domain.view import CaseView
+
+        return await self.handle.execute_update(name, step, result_type=CaseView)
+
+    async def verify_pending(self, actor: Actor = COORDINATOR):
+        from domain.steps import VerifyReport
+
+        view = await self.view()
+        pending = [r for r in view.reports if r.verified is None]
+        assert pending, "no report waits for verification"
+        return await self.step(
+            "verify_report",
+            VerifyReport(actor=actor, reason="confirmed on site", report_id=pending[-1].report_id, method="inspection"),
+        )
+
+    async def warn_after_dialogue(self):
+        from domain.steps import IssueWarning, RecordContact, RecordDialogue
+
+        await self.verify_pending()
+        await self.step("record_contact", RecordContact(actor=COORDINATOR, reason="home visit", method="visit"))
+        await self.step("record_dialogue", RecordDialogue(actor=COORDINATOR, reason="no change agreed", resolved=False))
+        return await self.step("issue_warning", IssueWarning(actor=COORDINATOR, reason="disturbances go on"))
+
+    def prevention(self, workflow_id: str) -> "PreventionDriver":
+        return PreventionDriver(self.client.get_workflow_handle(workflow_id))
+
+
+class PreventionDriver:
+    def __init__(self, handle: WorkflowHandle) -> None:
+        self.handle = handle
+
+    async def view(self):
+        from domain.prevention import PreventionView
+
+        return await self.handle.query("view", result_type=PreventionView)
+
+    async def step(self, name: str, step: Any):
+        from domain.prevention import PreventionView
+
+        return await self.handle.execute_update(name, step, result_type=PreventionView)
+
+    async def agree_plan(self):
+        from domain.prevention import AgreeActionPlan, RecordConsent
+
+        await self.step("record_consent", RecordConsent(actor=PREVENTION, reason="signed form", given=True))
+        return await self.step(
+            "agree_action_plan",
+            AgreeActionPlan(actor=PREVENTION, reason="meeting with soc", measures=("quiet_hours", "home_support")),
+        )
