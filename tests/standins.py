@@ -6,6 +6,7 @@ register and the partner channels to do. The worker never registers these.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from typing import Any
 
@@ -35,6 +36,8 @@ class StandIns:
         self.calls: list[tuple[str, Any]] = []
         self.failing_notices = failing_notices or {}
         self.notice_attempts: dict[str, int] = defaultdict(int)
+        self.verdict_gate: asyncio.Event | None = None
+        """When set, recording a verdict waits for it: a test holds a step in flight."""
 
     def of(self, name: str) -> list[Any]:
         return [arg for called, arg in self.calls if called == name]
@@ -72,6 +75,8 @@ class StandIns:
 
     @activity.defn(name=ActivityName.RECORD_REPORT_VERDICT)
     async def record_report_verdict(self, record: ReportVerdict) -> None:
+        if self.verdict_gate is not None:
+            await self.verdict_gate.wait()
         self.calls.append((ActivityName.RECORD_REPORT_VERDICT, record))
 
     @activity.defn(name=ActivityName.OPEN_STAFF_TASK)
