@@ -245,3 +245,17 @@ class PreventionDriver:
             "agree_action_plan",
             AgreeActionPlan(actor=PREVENTION, reason="meeting with soc", measures=("quiet_hours", "home_support")),
         )
+
+
+HISTORIES = __import__("pathlib").Path(__file__).parent / "histories"
+
+
+async def keep_history(handle: WorkflowHandle, name: str) -> None:
+    """With TRYGG_RECORD_HISTORIES=1, write this run's history to tests/histories/<name>.json
+    for the replay test. Re-record when a workflow changes shape on purpose."""
+    import os
+
+    if os.environ.get("TRYGG_RECORD_HISTORIES") != "1":
+        return
+    history = await handle.fetch_history()
+    (HISTORIES / f"{name}.json").write_text(history.to_json())

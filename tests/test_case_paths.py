@@ -25,6 +25,7 @@ from tests.standins import (
     case_policy,
     case_worker,
     file_report,
+    keep_history,
     report,
     tenancy,
 )
@@ -60,6 +61,7 @@ async def test_report_resolved_in_dialogue_closes_case(time_env):
         )
         assert view.stage is CaseStage.CLOSED and view.outcome is Outcome.RESOLVED_IN_DIALOGUE
         assert (await case.handle.result()).outcome is Outcome.RESOLVED_IN_DIALOGUE
+        await keep_history(case.handle, "case_resolved_in_dialogue")
     assert standins.calls[0][0] == ActivityName.UPSERT_CASE
     assert standins.notice_kinds() == [NoticeKind.EXTRA_ROUNDS]
     upserts = standins.of(ActivityName.UPSERT_CASE)
@@ -83,6 +85,7 @@ async def test_warning_then_quiet_period_closes_case_as_corrected(time_env):
                 NoticeAcknowledgement(notice_id=notice.notice_id, partner_id="soc-1", at=notice.requested_at),
             )
         final = await case.handle.result()
+        await keep_history(case.handle, "case_corrected_after_warning")
     assert final.outcome is Outcome.CORRECTED_AFTER_WARNING
     assert final.closed_at - final.warning_issued_at >= timedelta(weeks=12)
     kinds = standins.event_kinds()
@@ -121,6 +124,8 @@ async def test_fulfilled_action_plan_returns_to_follow_up_and_closes(time_env):
 
         await eventually(back_in_follow_up)
         final = await case.handle.result()
+        await keep_history(case.handle, "case_action_plan_fulfilled")
+        await keep_history(track.handle, "prevention_fulfilled")
     assert final.outcome is Outcome.ACTION_PLAN_FULFILLED
 
 
@@ -146,6 +151,9 @@ async def test_failed_plan_goes_to_termination_approved_inside_the_window(time_e
         await time_env.sleep(timedelta(weeks=9))  # past the old window: nothing may fire now
         view = await case.step("close_case", CloseCase(actor=LAWYER, reason="tribunal decided", outcome="terminated"))
         assert view.outcome is Outcome.TERMINATED
+        await case.handle.result()
+        await keep_history(case.handle, "case_terminated_after_failed_plan")
+        await keep_history(track.handle, "prevention_failed")
     kinds = standins.event_kinds()
     assert "termination_window_closing" not in kinds and "termination_window_closed" not in kinds
     assert NoticeKind.TERMINATION_NOTICE in standins.notice_kinds()
@@ -173,6 +181,7 @@ async def test_termination_window_warns_the_lawyer_two_weeks_before_it_closes(ti
         view = await case.view()
         assert view.stage is CaseStage.FOLLOW_UP, "the ground is spent; the case watches for a new one"
         assert "termination_window_closed" in standins.event_kinds()
+        await keep_history(case.handle, "case_termination_window_closed")
 
 
 async def test_particularly_serious_disturbance_goes_straight_to_termination_review(time_env):
@@ -203,6 +212,7 @@ async def test_overdue_first_contact_reminds_then_escalates_to_team_lead(time_en
         await time_env.sleep(timedelta(days=6))
         view = await case.view()
         assert "task_escalated" in standins.event_kinds() and view.escalated
+        await keep_history(case.handle, "case_overdue_contact_escalated")
     lead_tasks = [t for t in standins.of(ActivityName.OPEN_STAFF_TASK) if t.role is Role.TEAM_LEAD]
     assert lead_tasks and lead_tasks[0].kind == TaskKind.FIRST_CONTACT and lead_tasks[0].escalated
 
@@ -264,6 +274,7 @@ async def test_partner_outage_opens_deliver_by_hand_task_and_case_goes_on(time_e
             assert len(tasks) == 2
 
         await eventually(by_hand)
+        await keep_history(case.handle, "case_partner_outage")
     permanent = [n for n in standins.notice_attempts.items()]
     assert max(attempts for _, attempts in permanent) == case_policy().notice_max_attempts
     assert sorted(a for _, a in permanent)[0] == 1, "a permanent error is not retried"

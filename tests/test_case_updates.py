@@ -27,7 +27,7 @@ from domain.steps import (
 )
 from domain.view import CaseView
 from tests.helpers import eventually
-from tests.standins import COORDINATOR, LAWYER, OPERATOR, PREVENTION, CaseDriver, StandIns, case_worker, file_report, report, tenancy
+from tests.standins import COORDINATOR, LAWYER, OPERATOR, PREVENTION, CaseDriver, StandIns, case_worker, file_report, keep_history, report, tenancy
 
 
 async def _refused(case: CaseDriver, name: str, step) -> str:
@@ -195,5 +195,6 @@ async def test_continue_as_new_carries_the_whole_case(time_env):
         first = (await case.view()).case_id
         view = await case.step("add_note", AddNote(actor=COORDINATOR, reason="after"))
         assert view.case_id == first and view.notes == 7
+        await keep_history(client.get_workflow_handle(handle.id, run_id=first_run), "case_continued_as_new")
     event_ids = [e.event_id for e in standins.of(ActivityName.RECORD_CASE_EVENT)]
     assert len(event_ids) == len(set(event_ids)), "ids stay unique across runs"
