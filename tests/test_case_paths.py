@@ -315,3 +315,19 @@ async def test_fire_hazard_notifies_rescue_service_and_fire_safety_officer(time_
 
         await eventually(rescue_service_told)
     assert "complainant" not in standins.of(ActivityName.SEND_NOTICE)[0].facts
+
+
+async def test_closing_a_case_withdraws_its_prevention_track(time_env):
+    client, standins = time_env.client, StandIns()
+    async with case_worker(client, standins) as queue:
+        case, track = await _case_in_prevention(client, queue)
+        view = await case.step("close_case", CloseCase(actor=COORDINATOR, reason="moved away", outcome="tenant_moved_out"))
+        assert view.outcome is Outcome.TENANT_MOVED_OUT and view.prevention_outcome is PreventionOutcome.WITHDRAWN
+
+        async def withdrawn():
+            assert (await track.view()).outcome is PreventionOutcome.WITHDRAWN
+
+        await eventually(withdrawn)
+    opened = {t.task_id for t in standins.of(ActivityName.OPEN_STAFF_TASK)}
+    closed = {t.task_id for t in standins.of(ActivityName.CLOSE_STAFF_TASK)}
+    assert opened == closed, "neither the case nor the track leaves a task open"
