@@ -104,7 +104,11 @@ async def test_new_verified_report_during_follow_up_escalates_to_prevention(time
         view = await case.view(Role.PREVENTION_TEAM)
         assert view.prevention_workflow_id == f"prevention-{view.case_id}"
         assert not any(c.kind == "quiet_period" for c in view.clocks), "no correction: the quiet period is off"
-    assert NoticeKind.ACTION_PLAN_MEETING in standins.notice_kinds()
+
+        async def meeting_asked():
+            assert NoticeKind.ACTION_PLAN_MEETING in standins.notice_kinds()
+
+        await eventually(meeting_asked)
     assert "prevention_track_started" in standins.event_kinds()
 
 
@@ -193,9 +197,12 @@ async def test_particularly_serious_disturbance_goes_straight_to_termination_rev
         assert view.stage is CaseStage.TERMINATION_REVIEW and view.warning_issued_at is None
         view = await case.step("approve_termination", ApproveTermination(actor=LAWYER, reason="assault on staff"))
         assert view.stage is CaseStage.LEGAL_PROCESS
-    assert {NoticeKind.CRIME_REPORT, NoticeKind.DISTURBANCE_NOTICE, NoticeKind.TERMINATION_NOTICE} <= set(
-        standins.notice_kinds()
-    )
+
+        async def partners_told():
+            expected = {NoticeKind.CRIME_REPORT, NoticeKind.DISTURBANCE_NOTICE, NoticeKind.TERMINATION_NOTICE}
+            assert expected <= set(standins.notice_kinds())
+
+        await eventually(partners_told)
     assert NoticeKind.WARNING_TO_TENANT not in standins.notice_kinds()
 
 
@@ -326,8 +333,8 @@ async def test_closing_a_case_withdraws_its_prevention_track(time_env):
 
         async def withdrawn():
             assert (await track.view()).outcome is PreventionOutcome.WITHDRAWN
+            opened = {t.task_id for t in standins.of(ActivityName.OPEN_STAFF_TASK)}
+            closed = {t.task_id for t in standins.of(ActivityName.CLOSE_STAFF_TASK)}
+            assert opened == closed, "neither the case nor the track leaves a task open"
 
         await eventually(withdrawn)
-    opened = {t.task_id for t in standins.of(ActivityName.OPEN_STAFF_TASK)}
-    closed = {t.task_id for t in standins.of(ActivityName.CLOSE_STAFF_TASK)}
-    assert opened == closed, "neither the case nor the track leaves a task open"
