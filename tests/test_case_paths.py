@@ -14,7 +14,6 @@ from domain.prevention import PreventionStage, RecordReview, ReviewVerdict
 from domain.records import ActivityName, NoticeAcknowledgement, NoticeKind
 from domain.state import CaseStage, Outcome, PreventionOutcome
 from domain.steps import ApproveTermination, CloseCase, RecordContact, RecordDialogue, RecordMilestone, RejectReport
-from domain.view import CaseView
 from tests.helpers import eventually
 from tests.standins import (
     COORDINATOR,
