@@ -22,6 +22,7 @@ from temporalio.worker import Worker
 from activities import build_activities
 from runtime.connections import connect_postgres, connect_temporal
 from runtime.logging import configure_logging, get_logger
+from runtime.process import exit_now
 from runtime.settings import Settings, load_settings
 from workflows import WORKFLOWS
 from workflows.area_picture import ensure_area_picture_schedule
@@ -100,6 +101,7 @@ def main() -> None:
     if settings.database_url is None:
         raise SystemExit("DATABASE_URL: required for the production worker (trygg dev runs an embedded one)")
     asyncio.run(run_worker(settings, database_url=settings.database_url))
+    exit_now(0)
 
 
 if __name__ == "__main__":

@@ -3,11 +3,10 @@ only assembles them and turns expected failures into one clear line and an exit 
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from console import case_commands, demo, register_commands, stack_commands
+from runtime.process import exit_now
 
 app = typer.Typer(
     name="trygg",
@@ -23,8 +22,15 @@ demo.register(app)
 
 
 def run() -> None:
-    app(prog_name="trygg")
+    """Run one command and leave with its exit code (see runtime.process.exit_now for
+    why the interpreter's teardown is skipped)."""
+    try:
+        app(prog_name="trygg")
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    exit_now(code)
 
 
 if __name__ == "__main__":
-    sys.exit(run())
+    run()

@@ -17,6 +17,7 @@ from temporalio.common import RetryPolicy
 
 import worker
 from runtime.logging import configure_logging
+from runtime.process import exit_now
 from runtime.settings import LogFormat, load_settings
 
 
@@ -58,6 +59,7 @@ def main() -> None:
     configure_logging(LogFormat.JSON, "INFO")
     worker.WORKFLOWS.append(SlowStepWorkflow)
     asyncio.run(worker.run_worker(settings, database_url=sys.argv[1], extra_activities=[slow_step]))
+    exit_now(0)
 
 
 if __name__ == "__main__":
