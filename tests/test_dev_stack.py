@@ -1,0 +1,140 @@
+"""`trygg dev` as a user runs it: one process tree that comes up, runs a case end to end,
+stops cleanly on Ctrl-C, and finds the case again on the next start."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.console_harness import ROOT, Trygg, report_json
+from tests.helpers import unique
+
+pytestmark = pytest.mark.slow
+READY_LINE = "Trygg is up."
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def dev_environment(data_dir: Path) -> dict[str, str]:
+    temporal_port = free_port()
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "TRYGG_", "DATABASE_URL"))},
+        "TRYGG_DATA_DIR": str(data_dir),
+        "TRYGG_TEMPORAL_PORT": str(temporal_port),
+        "TRYGG_UI_PORT": str(free_port()),
+        "TRYGG_API_PORT": str(free_port()),
+        "TRYGG_METRICS_PORT": "0",
+        "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
+    }
+
+
+class DevProcess:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.process: asyncio.subprocess.Process | None = None
+        self.output: list[str] = []
+
+    async def start(self, *, ready_within: float = 60.0) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "console.main", "dev", cwd=ROOT, env=self.env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        await asyncio.wait_for(self._until_ready(), ready_within)
+
+    async def _until_ready(self) -> None:
+        while True:
+            line = await self.process.stdout.readline()
+            if not line:
+                raise AssertionError("trygg dev exited before it was ready:\n" + "".join(self.output))
+            self.output.append(line.decode())
+            if line.decode().strip() == READY_LINE:
+                asyncio.create_task(self._drain())
+                return
+
+    async def _drain(self) -> None:
+        while line := await self.process.stdout.readline():
+            self.output.append(line.decode())
+
+    async def interrupt(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        return await asyncio.wait_for(self.process.wait(), 60)
+
+
+def processes_using(data_dir: Path) -> list[str]:
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        command = " ".join(process.info["cmdline"] or [])
+        if str(data_dir) in command:
+            found.append(command)
+    return found
+
+
+async def test_trygg_dev_runs_a_case_stops_cleanly_and_finds_it_again(tmp_path):
+    data_dir = tmp_path / "state"
+    env = dev_environment(data_dir)
+    trygg = Trygg(env)
+    tenancy = unique("T")
+
+    dev = DevProcess(env)
+    await dev.start()
+    output = "".join(dev.output)
+    assert f"Web UI: http://localhost:{env['TRYGG_UI_PORT']}" in output
+
+    filed = await trygg("report", "-", "--json", stdin=json.dumps(report_json(tenancy, "CS-1")))
+    assert filed.code == 0, filed.err
+    receipt = filed.json()
+    assert receipt["recorded"], "the worker inside trygg dev recorded the report"
+    closed = await trygg("act", tenancy, "reject_report", "--as", "coordinator:anna.s", "--reason", "unfounded",
+                         "--data", json.dumps({"report_id": receipt["report_id"]}), "--json")  # fmt: skip
+    assert closed.code == 0, closed.err
+    assert closed.json()["stage"] == "closed" and closed.json()["outcome"] == "unfounded"
+    inbox = await trygg("inbox", "--json")
+    assert inbox.code == 0, inbox.err  # the console found the embedded register by itself
+
+    assert await dev.interrupt() == 0, "".join(dev.output)
+    assert "Trygg stopped." in "".join(dev.output)
+    await asyncio.sleep(0.5)
+    assert processes_using(data_dir) == []
+
+    again = DevProcess(env)
+    await again.start()
+    try:
+        history = await trygg("history", tenancy, "--json")
+        assert history.code == 0, history.err
+        kinds = [e["kind"] for e in history.json()["entries"]]
+        assert "signal:report" in kinds and "step:reject_report" in kinds and "case_closed" in kinds
+
+        second = DevProcess(env)
+        with pytest.raises(AssertionError, match="already running"):
+            await second.start()
+        assert await second.process.wait() == 1
+    finally:
+        assert await again.interrupt() == 0
+    await asyncio.sleep(0.5)
+    assert processes_using(data_dir) == []
+
+
+async def test_a_port_in_use_gives_a_clear_message(tmp_path):
+    env = dev_environment(tmp_path / "state")
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", int(env["TRYGG_UI_PORT"])))
+        squatter.listen()
+        dev = DevProcess(env)
+        with pytest.raises(AssertionError) as failed:
+            await dev.start()
+    message = str(failed.value)
+    assert f"port {env['TRYGG_UI_PORT']} (Temporal Web UI) is already in use" in message
+    assert "TRYGG_UI_PORT" in message and "Traceback" not in message
+    assert await dev.process.wait() == 1
