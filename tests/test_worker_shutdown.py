@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.helpers import eventually, running_worker, unique
@@ -19,13 +21,15 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start_worker(env, database_url: str, queue: str, markers: Path, grace: float) -> subprocess.Popen:
+def start_worker(
+    env, database_url: str, queue: str, markers: Path, grace: float, metrics_port: int = 0
+) -> subprocess.Popen:
     environment = {
         **os.environ,
         "TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
         "TEMPORAL_NAMESPACE": env.client.namespace,
         "TRYGG_TASK_QUEUE": queue,
-        "TRYGG_METRICS_PORT": "0",
+        "TRYGG_METRICS_PORT": str(metrics_port),
         "TRYGG_GRACEFUL_SHUTDOWN_SECONDS": str(grace),
         "TRYGG_TEST_MARKERS": str(markers),
     }
@@ -36,6 +40,12 @@ def start_worker(env, database_url: str, queue: str, markers: Path, grace: float
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 async def wait_for_marker(markers: Path, prefix: str) -> None:
@@ -52,9 +62,13 @@ async def exit_code(process: subprocess.Popen, timeout: float = 60) -> int:
 async def test_sigterm_lets_the_running_activity_finish_and_exits_0(local_env, database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("TRYGG_TEST_MARKERS", str(tmp_path))
     queue = unique("shutdown")
-    process = start_worker(local_env, database_url, queue, tmp_path, grace=30)
+    metrics_port = free_port()
+    process = start_worker(local_env, database_url, queue, tmp_path, grace=30, metrics_port=metrics_port)
     handle = await local_env.client.start_workflow(SlowStepWorkflow.run, 2.0, id=unique("slow"), task_queue=queue)
     await wait_for_marker(tmp_path, "started-1")
+    async with httpx.AsyncClient() as http:
+        metrics = (await http.get(f"http://127.0.0.1:{metrics_port}/metrics")).text
+    assert "temporal_activity_execution_latency" in metrics or "temporal_worker_task_slots_available" in metrics
 
     process.send_signal(signal.SIGTERM)
     assert await exit_code(process) == 0, process.stdout.read().decode()
