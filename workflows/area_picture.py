@@ -10,27 +10,11 @@ picture goes out as usual.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import timedelta
-from typing import Literal
 
 from pydantic import AwareDatetime, Field
 from temporalio import workflow
-from temporalio.client import (
-    Client,
-    Schedule,
-    ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
-    ScheduleCalendarSpec,
-    ScheduleOverlapPolicy,
-    SchedulePolicy,
-    ScheduleRange,
-    ScheduleSpec,
-    ScheduleState,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
-)
+from temporalio.client import Client, ScheduleActionStartWorkflow, ScheduleCalendarSpec, ScheduleRange
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
@@ -38,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.models import Frozen
     from domain.records import ActivityName, NoticeOutcome
     from partners.area import AreaPictureRequest
+    from runtime.schedules import ScheduleOutcome, ensure_schedule
 
 AREA_PICTURE_SCHEDULE_ID = "trygg-area-picture"
 PERMANENT_ERROR = "PermanentDeliveryError"  # activities.notify.PERMANENT_ERROR
@@ -77,9 +62,6 @@ class AreaPictureWorkflow:
             return partial
 
 
-ScheduleOutcome = Literal["created", "unchanged", "updated"]
-
-
 async def ensure_area_picture_schedule(
     client: Client,
     task_queue: str,
@@ -94,41 +76,16 @@ async def ensure_area_picture_schedule(
     0 = Sunday). Safe on every worker start: identical settings are left alone, different
     ones updated in place keeping an operator's pause. Runs never overlap; a run missed
     while the cluster was down is caught up within a day."""
-    fingerprint = hashlib.sha256(
-        json.dumps({"queue": task_queue, "at": [day_of_week, hour, minute, time_zone]}, sort_keys=True).encode()
-    ).hexdigest()[:16]
-    note = f"trygg area picture {fingerprint}"
-
-    def schedule(paused: bool = False) -> Schedule:
-        return Schedule(
-            action=ScheduleActionStartWorkflow(
-                AreaPictureWorkflow.run, AreaPictureInput(), id=f"{schedule_id}-run", task_queue=task_queue
-            ),
-            spec=ScheduleSpec(
-                calendars=[
-                    ScheduleCalendarSpec(
-                        day_of_week=[ScheduleRange(day_of_week)],
-                        hour=[ScheduleRange(hour)],
-                        minute=[ScheduleRange(minute)],
-                    )
-                ],
-                time_zone_name=time_zone,
-            ),
-            policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=1)),
-            state=ScheduleState(note=note, paused=paused),
-        )
-
-    try:
-        await client.create_schedule(schedule_id, schedule())
-        return "created"
-    except ScheduleAlreadyRunningError:
-        pass
-    handle = client.get_schedule_handle(schedule_id)
-    if (await handle.describe()).schedule.state.note == note:
-        return "unchanged"
-
-    def replace(update: ScheduleUpdateInput) -> ScheduleUpdate:
-        return ScheduleUpdate(schedule=schedule(paused=update.description.schedule.state.paused))
-
-    await handle.update(replace)
-    return "updated"
+    return await ensure_schedule(
+        client,
+        schedule_id,
+        label="area picture",
+        settings={"queue": task_queue},
+        action=ScheduleActionStartWorkflow(
+            AreaPictureWorkflow.run, AreaPictureInput(), id=f"{schedule_id}-run", task_queue=task_queue
+        ),
+        calendar=ScheduleCalendarSpec(
+            day_of_week=[ScheduleRange(day_of_week)], hour=[ScheduleRange(hour)], minute=[ScheduleRange(minute)]
+        ),
+        time_zone=time_zone,
+    )

@@ -8,27 +8,11 @@ workflow's own clock decides what has expired.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import timedelta
-from typing import Literal
 
 from pydantic import AwareDatetime, Field
 from temporalio import workflow
-from temporalio.client import (
-    Client,
-    Schedule,
-    ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
-    ScheduleCalendarSpec,
-    ScheduleOverlapPolicy,
-    SchedulePolicy,
-    ScheduleRange,
-    ScheduleSpec,
-    ScheduleState,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
-)
+from temporalio.client import Client, ScheduleActionStartWorkflow, ScheduleCalendarSpec, ScheduleRange
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -37,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.retention import RetentionPolicy
     from register.errors import NON_RETRYABLE
     from register.retention import RetentionCounts, RetentionRequest
+    from runtime.schedules import ScheduleOutcome, ensure_schedule
 
 RETENTION_SCHEDULE_ID = "trygg-retention"
 
@@ -63,9 +48,6 @@ class RetentionWorkflow:
         return counts
 
 
-ScheduleOutcome = Literal["created", "unchanged", "updated"]
-
-
 async def ensure_retention_schedule(
     client: Client,
     task_queue: str,
@@ -83,38 +65,14 @@ async def ensure_retention_schedule(
     keeping whether an operator paused it. Runs never overlap; a run missed while the
     cluster was down is caught up within a day.
     """
-    fingerprint = hashlib.sha256(
-        json.dumps(
-            {"queue": task_queue, "policy": policy.model_dump(mode="json"), "at": [hour, minute, time_zone]},
-            sort_keys=True,
-        ).encode()
-    ).hexdigest()[:16]
-    note = f"trygg retention {fingerprint}"
-
-    def schedule(paused: bool = False) -> Schedule:
-        return Schedule(
-            action=ScheduleActionStartWorkflow(
-                RetentionWorkflow.run, RetentionInput(policy=policy), id=f"{schedule_id}-run", task_queue=task_queue
-            ),
-            spec=ScheduleSpec(
-                calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(hour)], minute=[ScheduleRange(minute)])],
-                time_zone_name=time_zone,
-            ),
-            policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=1)),
-            state=ScheduleState(note=note, paused=paused),
-        )
-
-    try:
-        await client.create_schedule(schedule_id, schedule())
-        return "created"
-    except ScheduleAlreadyRunningError:
-        pass
-    handle = client.get_schedule_handle(schedule_id)
-    if (await handle.describe()).schedule.state.note == note:
-        return "unchanged"
-
-    def replace(update: ScheduleUpdateInput) -> ScheduleUpdate:
-        return ScheduleUpdate(schedule=schedule(paused=update.description.schedule.state.paused))
-
-    await handle.update(replace)
-    return "updated"
+    return await ensure_schedule(
+        client,
+        schedule_id,
+        label="retention",
+        settings={"queue": task_queue, "policy": policy.model_dump(mode="json")},
+        action=ScheduleActionStartWorkflow(
+            RetentionWorkflow.run, RetentionInput(policy=policy), id=f"{schedule_id}-run", task_queue=task_queue
+        ),
+        calendar=ScheduleCalendarSpec(hour=[ScheduleRange(hour)], minute=[ScheduleRange(minute)]),
+        time_zone=time_zone,
+    )
