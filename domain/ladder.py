@@ -82,6 +82,13 @@ LEGAL_BASIS: dict[NoticeKind, str] = {
     NoticeKind.ACTION_PLAN_MEETING: "vräkningsförebyggande samverkan with socialtjänsten (12 kap. 25 § jordabalken)",
 }
 
+TERMINATION_GROUND: dict[bool, str] = {
+    False: "störningar i boendet som har fortsatt efter tillsägelse (12 kap. 42 § första stycket 6 jordabalken)",
+    True: "särskilt allvarliga störningar i boendet (12 kap. 42 § första stycket 6 jordabalken)",
+}
+"""The ground for termination in words, for the notice to social services (12 kap. 44 §),
+keyed by whether the disturbance was particularly serious (no warning needed then)."""
+
 STAGE_TASKS = frozenset(
     {TaskKind.FIRST_CONTACT, TaskKind.DIALOGUE, TaskKind.FOLLOW_UP, TaskKind.APPROVE_TERMINATION,
      TaskKind.TERMINATION_WINDOW_CLOSING, TaskKind.LEGAL_PROCESS}
@@ -229,8 +236,15 @@ class _Turn:
     # -- notices -------------------------------------------------------------------
     def facts(self, report: ReportEntry | None = None) -> dict[str, Any]:
         """Everything the ladder knows that a notice might carry; the channel strips what a
-        recipient may not receive. Never the complainant: the case state does not hold it."""
+        recipient may not receive (partners.payload). Never the complainant: the case state
+        does not hold it.
+
+        The letters (partners.documents) need the tenant's names and address and the
+        verified incidents; they are included whenever the case knows them. A fact the case
+        does not know is left out rather than sent empty: a letter that cannot do without it
+        is then not sent, and the case gets a "deliver by hand" task instead."""
         s = self.s
+        verified = [r for r in s.reports if r.verified]
         facts: dict[str, Any] = {
             "case_id": s.case_id,
             "tenancy_id": s.tenancy.tenancy_id,
@@ -240,7 +254,22 @@ class _Turn:
             "tenant_ids": list(s.tenancy.tenant_ids),
             "category": str(s.category),
             "stage": str(s.stage),
+            "report_count": len(s.reports),
+            "verified_report_count": len(verified),
+            # Only verified reports: a warning must not rest on neighbours' word alone (RH 2018:23).
+            "incidents": [
+                {"occurred_at": r.occurred_at.isoformat(), "category": str(r.category), "place": r.place, "verified": True}
+                for r in verified
+            ],
         }
+        if s.tenancy.address:
+            facts["address"] = s.tenancy.address
+        if s.tenancy.tenant_names:
+            facts["tenant_names"] = list(s.tenancy.tenant_names)
+        if s.warning_issued_at is not None:
+            facts["warned_at"] = s.warning_issued_at.isoformat()
+        if s.stage is CaseStage.LEGAL_PROCESS:
+            facts["termination_ground"] = TERMINATION_GROUND[s.particularly_serious]
         if report is not None:
             facts.update(
                 report_id=report.report_id,
@@ -263,6 +292,7 @@ class _Turn:
                     requested_at=self.now,
                     legal_basis=LEGAL_BASIS[kind],
                     facts=facts,
+                    workflow_id=self.s.workflow_id,
                 )
             )
         )

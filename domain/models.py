@@ -8,6 +8,7 @@ history or a stored payload.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -91,7 +92,17 @@ class SourceKind(StrEnum):
 
 
 class TenancyRef(Frozen):
-    """The tenancy (hyreskontrakt) a case concerns, by the case system's ids only."""
+    """The tenancy (hyreskontrakt) a case concerns, by the case system's ids, plus the two
+    facts the legally required letters cannot be written without.
+
+    `address` and `tenant_names` are the *tenant's* personal data (never the complainant's),
+    carried so the ladder can put them into the warning (tillsägelse) and the notices to
+    social services (12 kap. 25 och 44 §§ jordabalken). They travel only inside workflow
+    state and notice facts, where each partner's allow-list decides who sees them; they are
+    never put in search attributes, logs, case events or the case view. Optional, so a
+    recorded history without them still replays: a letter that needs them and lacks them
+    is not sent but becomes a "deliver by hand" task.
+    """
 
     tenancy_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
     property_id: str = Field(min_length=1, max_length=64)
@@ -99,6 +110,19 @@ class TenancyRef(Frozen):
     housing_form: HousingForm = HousingForm.ORDINARY
     tenant_ids: tuple[str, ...] = Field(
         default=(), description="Pseudonymous person ids of the tenants, for the access export."
+    )
+    address: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=SHORT_TEXT,
+        repr=False,
+        description="Street address of the home, for the letters, e.g. 'Storgatan 1 B, 582 22 Linköping'.",
+    )
+    tenant_names: tuple[Annotated[str, Field(min_length=1, max_length=SHORT_TEXT)], ...] = Field(
+        default=(),
+        max_length=10,
+        repr=False,
+        description="The tenants' names as the lease gives them, for the letters.",
     )
 
 

@@ -144,6 +144,7 @@ def _invariants(state: CaseState, ledger: Ledger) -> None:
     assert ledger.versions == sorted(set(ledger.versions)), "case record versions only grow"
     for notice in ledger.notices:
         assert SECRET not in json.dumps(notice.request.facts), "the complainant never reaches a partner"
+        assert notice.request.workflow_id == "case-T1", "every notice can be acknowledged back to its case"
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -227,3 +228,63 @@ def test_senior_housing_tasks_go_to_the_senior_coordinator_and_fire_hazards_to_t
     roles = {c.record.kind: c.record.role for c in commands if isinstance(c, OpenTask)}
     assert roles == {"verify_report": Role.SENIOR_COORDINATOR, "fire_hazard": Role.FIRE_SAFETY_OFFICER}
     assert [c.request.kind for c in commands if isinstance(c, Notify)] == [NoticeKind.FIRE_HAZARD]
+
+
+def _letters_tenancy() -> TenancyRef:
+    return TenancyRef(
+        tenancy_id="T1", property_id="P1", area="Ryd", address="Storgatan 1 B, 582 22 Linköping",
+        tenant_names=("Bo Bengtsson",),
+    )  # fmt: skip
+
+
+def test_warning_notices_carry_what_the_letters_need_and_the_workflow_to_acknowledge():
+    coordinator = Actor(id="x", role=Role.COORDINATOR)
+    first = _report("a", Category.NOISE, Severity.NORMAL, HousingForm.ORDINARY).model_copy(
+        update={"tenancy": _letters_tenancy()}
+    )
+    state, _ = open_case(first, START, POLICY, "T1.c", "case-T1")
+    state, _ = decide(state, ReportReceived(report=first.model_copy(update={"external_ref": "b", "place": "hall"})), START)
+    verified, unverified = state.reports
+    state, _ = decide(state, VerifyReport(actor=coordinator, reason="seen", report_id=verified.report_id, method="inspection"), START)
+    state, _ = decide(state, RecordContact(actor=coordinator, reason="call", method=ContactMethod.CALL), START)
+    state, _ = decide(state, RecordDialogue(actor=coordinator, reason="no", resolved=False), START)
+    state, commands = decide(state, IssueWarning(actor=coordinator, reason="goes on"), START)
+    notices = [c.request for c in commands if isinstance(c, Notify)]
+    assert {n.kind for n in notices} == {
+        NoticeKind.WARNING_TO_TENANT, NoticeKind.WARNING_COPY, NoticeKind.DISTURBANCE_NOTICE
+    }  # fmt: skip
+    for notice in notices:
+        assert notice.workflow_id == "case-T1", "partners' acknowledgements find the case by it"
+        facts = notice.facts
+        assert facts["address"] == "Storgatan 1 B, 582 22 Linköping" and facts["tenant_names"] == ["Bo Bengtsson"]
+        assert facts["incidents"] == [
+            {"occurred_at": START.isoformat(), "category": "noise", "place": "yard", "verified": True}
+        ], "only the verified report is an incident the warning rests on"
+        assert facts["warned_at"] == START.isoformat()
+        assert (facts["report_count"], facts["verified_report_count"]) == (2, 1)
+        assert SECRET not in json.dumps(facts)
+    assert unverified.verified is None
+
+
+def test_a_tenancy_without_address_or_names_leaves_them_out_of_the_facts():
+    state, commands = open_case(
+        _report("a", Category.DRUGS, Severity.NORMAL, HousingForm.ORDINARY), START, POLICY, "c", "w"
+    )
+    for notice in [c.request for c in commands if isinstance(c, Notify)]:
+        assert "address" not in notice.facts and "tenant_names" not in notice.facts
+
+
+def test_the_termination_notice_names_the_ground():
+    lawyer = Actor(id="l", role=Role.TENANCY_LAWYER)
+    serious = _report("a", Category.VIOLENCE, Severity.PARTICULARLY_SERIOUS, HousingForm.ORDINARY).model_copy(
+        update={"tenancy": _letters_tenancy()}
+    )
+    state, _ = open_case(serious, START, POLICY, "c", "w")
+    verify = VerifyReport(actor=Actor(id="x", role=Role.COORDINATOR), reason="police", report_id=state.reports[0].report_id, method="inspection")
+    state, _ = decide(state, verify, START)
+    assert state.stage is CaseStage.TERMINATION_REVIEW
+    state, commands = decide(state, ApproveTermination(actor=lawyer, reason="ground holds"), START)
+    (notice,) = [c.request for c in commands if isinstance(c, Notify)]
+    assert notice.kind is NoticeKind.TERMINATION_NOTICE
+    assert notice.facts["termination_ground"].startswith("särskilt allvarliga störningar")
+    assert "termination_date" not in notice.facts, "the date is the lawyer's letter's, said to follow separately"
