@@ -6,16 +6,19 @@ Documents are rendered from the partner's *payload*, never from the full facts, 
 document cannot carry more than the allow-list lets through. Templates use
 StrictUndefined: a missing fact fails the rendering instead of printing a blank into a
 legal letter, and the directory loader refuses a partner whose allow-list lacks a field
-its documents need (REQUIRED_FIELDS).
+its documents need (REQUIRED_FIELDS). The exceptions are DEFERRED_FIELDS (a date or a
+meeting not fixed yet when the notice goes): the letter says they follow separately.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
@@ -40,7 +43,18 @@ REQUIRED_FIELDS: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.TERMINATION_NOTICE: frozenset({"tenant_names", "address", "termination_date", "termination_ground"}),
     NoticeKind.ACTION_PLAN_MEETING: frozenset({"tenant_names", "address", "meeting_at", "meeting_place"}),
 }
-"""Facts each document needs; a partner taking the kind must allow them."""
+"""Facts each document uses; a partner taking the kind must allow them."""
+
+DEFERRED_FIELDS: frozenset[str] = frozenset({"termination_date", "meeting_at", "meeting_place"})
+"""Facts a document names when the case knows them and otherwise says will follow
+("meddelas separat"): the ladder sends the notice at the moment of the decision (termination
+approved, prevention track started), before a date or a meeting is fixed. Every other
+required fact (who, where, what happened, on what ground) fails the rendering when
+missing, and the notice becomes a "deliver by hand" task rather than a letter with a blank."""
+
+TIME_ZONE = "Europe/Stockholm"
+"""Dates and times in letters are Swedish local time: an incident at 00:30 belongs to that
+night's date, not to the UTC date before."""
 
 TITLES: dict[NoticeKind, str] = {
     NoticeKind.DISTURBANCE_NOTICE: "Underrättelse till socialnämnden om störningar (12 kap. 25 § jordabalken)",
@@ -98,17 +112,30 @@ def _as_datetime(value: Any) -> datetime | date | None:
     return None
 
 
+@functools.cache
+def _local_zone() -> tzinfo | None:
+    try:
+        return ZoneInfo(TIME_ZONE)
+    except ZoneInfoNotFoundError:  # no tz database: keep the offset the fact was given in
+        return None
+
+
+def _local(value: datetime) -> datetime:
+    zone = _local_zone()
+    return value.astimezone(zone) if zone is not None and value.tzinfo is not None else value
+
+
 def _datum(value: Any) -> str:
     parsed = _as_datetime(value)
     if parsed is None:
         return str(value)
-    return (parsed.date() if isinstance(parsed, datetime) else parsed).isoformat()
+    return (_local(parsed).date() if isinstance(parsed, datetime) else parsed).isoformat()
 
 
 def _tid(value: Any) -> str:
     parsed = _as_datetime(value)
     if isinstance(parsed, datetime):
-        return parsed.strftime("%Y-%m-%d kl. %H:%M")
+        return _local(parsed).strftime("%Y-%m-%d kl. %H:%M")
     return _datum(value)
 
 
@@ -168,7 +195,8 @@ def render_document(
     if spec is None:
         return None
     template_name, stem, extra = spec
-    missing = sorted(REQUIRED_FIELDS[kind] - set(payload_facts))
+    present = {key for key, value in payload_facts.items() if value not in (None, "", [], ())}
+    missing = sorted(REQUIRED_FIELDS[kind] - DEFERRED_FIELDS - present)
     if missing:
         raise DocumentError(f"{kind.value} document needs facts {', '.join(missing)}")
     context = {**payload_facts, **extra, "sender": sender, "notice_id": notice_id, "requested_at": requested_at}

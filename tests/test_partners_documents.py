@@ -64,9 +64,31 @@ def test_the_action_plan_meeting_names_time_place_and_consent():
 def test_kinds_without_a_document_render_none_and_a_missing_fact_fails_loudly():
     assert set(TEMPLATES) == set(REQUIRED_FIELDS)
     assert render_document(NoticeKind.FIRE_HAZARD, {}, sender=SENDER, notice_id="n", requested_at=AT) is None
-    with pytest.raises(DocumentError, match="termination_date"):
+    with pytest.raises(DocumentError, match="termination_ground"):
         render_document(NoticeKind.TERMINATION_NOTICE, {"tenant_names": ["Bo"], "address": "x",
-                         "termination_ground": "y"}, sender=SENDER, notice_id="n", requested_at=AT)  # fmt: skip
+                         "termination_date": "2025-06-30"}, sender=SENDER, notice_id="n", requested_at=AT)  # fmt: skip
+
+
+def test_an_empty_name_list_or_no_incidents_counts_as_missing():
+    for empty in ({"tenant_names": []}, {"incidents": []}, {"address": ""}):
+        with pytest.raises(DocumentError, match=next(iter(empty))):
+            render_document(NoticeKind.WARNING_TO_TENANT, FACTS | empty, sender=SENDER, notice_id="n", requested_at=AT)
+
+
+def test_a_date_or_meeting_not_yet_fixed_is_said_to_follow_separately():
+    termination = {"tenant_names": ["Bo"], "address": "Storgatan 1", "termination_ground": "störningar"}
+    text = render(NoticeKind.TERMINATION_NOTICE, termination)
+    assert "Avtalet upphör: enligt uppsägningen (datumet meddelas separat)" in text
+    text = render(NoticeKind.ACTION_PLAN_MEETING, {"tenant_names": ["Bo"], "address": "Storgatan 1"})
+    assert "Tid: bestäms tillsammans med hyresgästen och meddelas separat" in text
+    assert "Plats: meddelas separat" in text
+
+
+def test_dates_in_letters_are_swedish_local_time():
+    night = [{"occurred_at": "2025-03-01T23:30:00+00:00", "category": "noise", "place": "trapphus", "verified": True}]
+    text = render(NoticeKind.DISTURBANCE_NOTICE, FACTS | {"incidents": night, "warned_at": "2025-03-04T23:15:00+00:00"})
+    assert "2025-03-02: störande ljud, trapphus (bekräftad)" in text, "00:30 in Linköping is the 2nd"
+    assert "den 2025-03-05 har fått en tillsägelse" in text
 
 
 def test_no_document_ever_names_the_complainant():
