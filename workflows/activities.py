@@ -18,12 +18,21 @@ with workflow.unsafe.imports_passed_through():
     from domain.commands import CloseTask, OpenTask, RecordEvent, RecordReport, RecordVerdict, UpsertCase
     from domain.policy import EscalationPolicy
     from domain.records import ActivityName
+    from register.errors import NON_RETRYABLE as REGISTER_NON_RETRYABLE
 
 REGISTER_TIMEOUT = timedelta(seconds=30)
-REGISTER_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+REGISTER_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(minutes=1),
+    # Data the register can never write (unknown case, invalid field) fails at once; the
+    # activities already mark these non-retryable, this says so where the call is made.
+    non_retryable_error_types=list(REGISTER_NON_RETRYABLE),
+)
 
 NOTICE_TIMEOUT = timedelta(seconds=60)
 PERMANENT_DELIVERY_ERROR = "PermanentDeliveryError"
+"""activities.notify.PERMANENT_ERROR (a test holds the two equal; importing the channel
+module here would pull httpx into the workflow sandbox for one string)."""
 
 
 def notice_retry(policy: EscalationPolicy) -> RetryPolicy:
