@@ -31,7 +31,7 @@ from runtime.calendar import default_policy
 from workflows.case import CaseInput
 from workflows.start import submit_report
 
-AREAS = ("Ryd", "Skäggetorp", "Berga", "Lambohov", "Johannelund", "Ekholmen")
+AREAS = ("Ryd", "Skaggetorp", "Berga", "Lambohov", "Johannelund", "Ekholmen")
 PLACES = ("stairwell B", "flat 1102", "laundry room", "yard", "parking garage", "balcony facing the yard")
 CATEGORIES = (  # most reports are noise; weights after the article's description of the team's work
     (Category.NOISE, 55), (Category.THREATS_OR_HARASSMENT, 10), (Category.DRUGS, 8), (Category.PROPERTY_DAMAGE, 8),

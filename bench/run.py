@@ -1,0 +1,204 @@
+"""`python -m bench.run` (`make bench`): every measurement of issue #7, Trygg against the
+bare-Temporal baseline in the same run, on the dev server with the in-memory and the file
+database. Prints one table and writes bench/results/latest.json.
+
+The default run stays under five minutes on a 2-core machine; `--cases 1000,10000`
+measures memory and recovery at both sizes of the issue, `--quick` is the smoke size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+
+from bench import machine
+from bench.intake import open_many
+from bench.memory import memory_and_recovery
+from bench.register_rate import register_rate
+from bench.sample import Opener
+from bench.size import FULL_PATH, PATHS, baseline_size, path_sizes
+from bench.stack import DATABASES, dev_server, register_database
+from bench.steps import update_latency
+from bench.table import Row, judged, render, write_json
+from bench.workerproc import WorkerProcess
+
+RESULTS = Path(__file__).parent / "results" / "latest.json"
+KIB = 1024
+
+
+@dataclass
+class Sizes:
+    databases: tuple[str, ...] = DATABASES
+    intake: int = 300
+    updates: int = 320
+    concurrency: int = 16
+    cases: tuple[int, ...] = (1000,)
+    memory_databases: tuple[str, ...] = ("memory",)
+    register: int = 2000
+    size: bool = True
+
+    @classmethod
+    def quick(cls) -> "Sizes":
+        return cls(intake=20, updates=32, concurrency=4, cases=(20,), memory_databases=("memory",), register=100)
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(",") if part)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    names = tuple(part for part in text.split(",") if part)
+    unknown = set(names) - set(DATABASES)
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown database {sorted(unknown)}; choose from {DATABASES}")
+    return names
+
+
+def parse(argv: list[str] | None = None) -> tuple[Sizes, Path]:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: proves the harness, measures nothing")
+    parser.add_argument("--databases", type=_names, help="dev-server databases, e.g. memory,file (default both)")
+    parser.add_argument("--intake", type=int, help="reports opened per side for the intake rate (default 300)")
+    parser.add_argument("--updates", type=int, help="Updates per side and per concurrency (default 320)")
+    parser.add_argument("--concurrency", type=int, help="clients in flight for the concurrent rows (default 16)")
+    parser.add_argument("--cases", type=_ints, help="open cases for memory and recovery, e.g. 1000,10000 (default 1000)")
+    parser.add_argument(
+        "--memory-databases", type=_names, help="databases the memory/recovery rows run on (default memory)"
+    )
+    parser.add_argument("--register", type=int, help="audit events written per register row (default 2000)")
+    parser.add_argument("--no-size", action="store_true", help="skip the history-size rows")
+    parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS})")
+    args = parser.parse_args(argv)
+    sizes = Sizes.quick() if args.quick else Sizes()
+    for name in ("databases", "intake", "updates", "concurrency", "cases", "memory_databases", "register"):
+        if getattr(args, name) is not None:
+            setattr(sizes, name, getattr(args, name))
+    sizes.size = not args.no_size
+    return sizes, args.output
+
+
+def _ratio_at_least(limit: float):
+    return lambda row: row.ratio is not None and row.ratio >= limit
+
+
+def _ratio_at_most(limit: float):
+    return lambda row: row.ratio is not None and row.ratio <= limit
+
+
+async def on_dev_server(database: str, database_url: str, sizes: Sizes, rows: list[Row]) -> None:
+    server = f"dev/{database}"
+    async with dev_server(database) as env:
+        client = env.client
+        if database in sizes.databases:
+            queue = f"bench-{uuid.uuid4().hex[:8]}"
+            cached = 2 * sizes.intake + 100
+            address = client.service_client.config.target_host
+            async with WorkerProcess(address, client.namespace, queue, cached, database_url):
+                trygg, bare = Opener(client, queue, baseline=False), Opener(client, queue, baseline=True)
+                await open_many(bare, 10, sizes.concurrency, seed=3)  # warm the worker and the server up
+                await open_many(trygg, 10, sizes.concurrency, seed=5)
+                base = await open_many(bare, sizes.intake, sizes.concurrency)
+                case = await open_many(trygg, sizes.intake, sizes.concurrency)
+                rows.append(judged(
+                    Row("intake: signal-with-start accepted", server, "reports/s", case.accepted_per_s,
+                        base.accepted_per_s, note=f"{sizes.intake} reports, {sizes.concurrency} in flight"),
+                    ">= 0.8x", _ratio_at_least(0.8),
+                ))  # fmt: skip
+                rows.append(judged(
+                    Row("intake: case opened and recorded", server, "reports/s", case.opened_per_s,
+                        base.opened_per_s, note="until every workflow is idle: for a case, its opening register writes done"),
+                    ">= 0.8x", _ratio_at_least(0.8),
+                ))  # fmt: skip
+                lanes = sizes.concurrency
+                for label, concurrency in (("sequential", 1), (f"{lanes} in flight", lanes)):
+                    c = await update_latency(trygg, case.handles[: 2 * lanes], sizes.updates, concurrency)
+                    b = await update_latency(bare, base.handles[: 2 * lanes], sizes.updates, concurrency)
+                    rows.append(judged(
+                        Row(f"update p50, {label}", server, "ms", c.p50_ms, b.p50_ms,
+                            note="add_note (one register write, view returned) vs a do-nothing Update" if concurrency == 1 else ""),
+                        "<= 1.5x", _ratio_at_most(1.5),
+                    ))  # fmt: skip
+                    rows.append(Row(f"update p99, {label}", server, "ms", c.p99_ms, b.p99_ms))
+        if database in sizes.memory_databases:
+            for count in sizes.cases:
+                c = await memory_and_recovery(client, database_url, baseline=False, count=count, concurrency=sizes.concurrency)
+                b = await memory_and_recovery(client, database_url, baseline=True, count=count, concurrency=sizes.concurrency)
+                rows.append(judged(
+                    Row(f"memory per open case, {count:,} cached", server, "KiB", c.bytes_per_case / KIB,
+                        b.bytes_per_case / KIB,
+                        note=f"worker RSS {c.rss_before / 2**20:.0f} -> {c.rss_after / 2**20:.0f} MiB "
+                        f"(baseline {b.rss_before / 2**20:.0f} -> {b.rss_after / 2**20:.0f} MiB)"),
+                    "< 100 KiB", lambda row: row.trygg < 100,
+                ))  # fmt: skip
+                rows.append(Row(
+                    f"recovery: restarted worker serves {count:,} Updates", server, "s", c.recovery_seconds,
+                    b.recovery_seconds, note=f"each case replayed first; per Update p50 {c.recovery_p50_ms:.0f} ms, "
+                    f"p99 {c.recovery_p99_ms:.0f} ms (baseline {b.recovery_p50_ms:.0f} / {b.recovery_p99_ms:.0f} ms)",
+                ))  # fmt: skip
+
+
+async def on_register(database_url: str, sizes: Sizes, rows: list[Row]) -> None:
+    for concurrency in (1, sizes.concurrency):
+        r = await register_rate(database_url, sizes.register, concurrency)
+        label = "one by one" if concurrency == 1 else f"{concurrency} in flight"
+        rows.append(Row(
+            f"register: audit events written, {label}", "postgres", "events/s", r.activity_per_s, r.bare_per_s,
+            note="record_case_event in an ActivityEnvironment vs a bare INSERT of the same row" if concurrency == 1 else "",
+        ))  # fmt: skip
+
+
+async def on_test_server(rows: list[Row]) -> None:
+    base = await baseline_size()
+    for path in await path_sizes(tuple(PATHS)):
+        note = f"{path.case.activities} activities, {path.case.payload_bytes / KIB:.1f} KiB payloads"
+        if path.prevention:
+            note += f"; its prevention track: {path.prevention.events} events more"
+        row = Row(f"history: case {path.path}", "test server", "events", path.case.events, base.events, note=note)
+        rows.append(judged(row, "< 300", lambda r: r.trygg < 300) if path.path == FULL_PATH else row)
+
+
+async def run(sizes: Sizes, output: Path) -> list[Row]:
+    started = time.perf_counter()
+    rows: list[Row] = []
+    async with register_database() as database_url:
+        for database in DATABASES:
+            if database in sizes.databases or database in sizes.memory_databases:
+                await on_dev_server(database, database_url, sizes, rows)
+        await on_register(database_url, sizes, rows)
+    if sizes.size:
+        await on_test_server(rows)
+    meta = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds": round(time.perf_counter() - started, 1),
+        "machine": machine.describe(),
+        "sizes": {k: v for k, v in vars(sizes).items()},
+    }
+    write_json(rows, output, meta)
+    m = meta["machine"]
+    print(f"Trygg vs bare Temporal: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, "
+          f"Python {m['python']}, temporalio {m['temporalio']}, temporal CLI {m['temporal_cli']}")  # fmt: skip
+    print(render(rows))
+    print(f"\n{len(rows)} rows in {meta['seconds']} s; written to {output}")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    sizes, output = parse(argv)
+    Runtime.set_default(  # the SDK's own warnings about the test server would drown the table
+        Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"))))
+    )
+    asyncio.run(run(sizes, output))
+    from runtime.process import exit_now
+
+    exit_now(0)
+
+
+if __name__ == "__main__":
+    main()
