@@ -142,6 +142,7 @@ class _Turn:
                     policy_version=s.policy.version,
                     tenant_ids=s.tenancy.tenant_ids,
                     version=s.record_version,
+                    changed_at=self.now,  # dates the register's stage history (median days per stage)
                 )
             )
         )
