@@ -345,3 +345,26 @@ async def test_a_signed_acknowledgement_reaches_the_case_and_stops_its_reminder(
         "SELECT acknowledged_at FROM partner_outbox WHERE notice_id = $1 AND partner_id = 'soc'", notice["notice_id"]
     )
     assert row["acknowledged_at"] is not None
+
+
+async def test_a_tenancy_without_address_or_names_gets_its_letters_delivered_by_hand(local_env, pg_pool):
+    """No legal letter goes out with a blank where the tenant's name or address belongs:
+    the case asks a coordinator to deliver each one by hand instead."""
+    area = unique("E2E")
+    bare = home(area).model_copy(update={"address": None, "tenant_names": ()})
+    async with trygg(local_env, pg_pool) as stack:
+        case = await open_case(stack, bare)
+        view = await warn(case)
+
+        async def by_hand():
+            tasks = [t for t in (await case.view()).open_tasks if t.kind == TaskKind.DELIVER_BY_HAND]
+            assert len(tasks) == 3, "the warning, its copy and the notice to social services"
+
+        await eventually(by_hand, timeout=20)
+        await case.handle.terminate("test over")
+    assert stack.social.requests == [] and stack.mail.received == []
+    failed = await pg_pool.fetch(
+        "SELECT kind, last_error FROM partner_outbox WHERE case_id = $1 AND status = 'failed' ORDER BY kind", view.case_id
+    )
+    assert [f["kind"] for f in failed] == ["disturbance_notice", "warning_copy", "warning_to_tenant"]
+    assert all("address" in f["last_error"] and "tenant_names" in f["last_error"] for f in failed)
