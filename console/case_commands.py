@@ -32,6 +32,8 @@ def report(
     property_id: Optional[str] = typer.Option(None, "--property", help="Property id."),
     area: Optional[str] = typer.Option(None, help="Area."),
     housing_form: str = typer.Option("ordinary", help="ordinary, senior_55 or senior_70."),
+    address: Optional[str] = typer.Option(None, help="The tenancy's street address (for the letters)."),
+    tenant_name: Optional[list[str]] = typer.Option(None, "--tenant-name", help="A tenant's name (repeat for each)."),
     category: Optional[str] = typer.Option(None, help="noise, threats_or_harassment, violence, drugs, property_damage, fire_hazard, sanitation, other."),
     severity: str = typer.Option("normal", help="minor, normal, serious, particularly_serious."),
     source: Optional[str] = typer.Option(None, help="neighbour, staff, security_company, police, authority."),
@@ -44,7 +46,8 @@ def report(
 
     Example: trygg report report.json
              trygg report --tenancy T-1001 --property P-12 --area Ryd --category noise \\
-                 --source neighbour --occurred-at 2026-11-27T23:10+01:00 --place stairwell --ref CS-77
+                 --source neighbour --occurred-at 2026-11-27T23:10+01:00 --place stairwell --ref CS-77 \\
+                 --address "Storgatan 1 B, 582 22 Linköping" --tenant-name "Bo Bengtsson"
     """
     data = _report_data(file, locals())
     settings = settings_or_exit()
@@ -79,7 +82,8 @@ def _report_data(file: str | None, options: dict[str, Any]) -> dict[str, Any]:
         return data
     tenancy = {
         "tenancy_id": options["tenancy"], "property_id": options["property_id"], "area": options["area"],
-        "housing_form": options["housing_form"],
+        "housing_form": options["housing_form"], "address": options["address"],
+        "tenant_names": options["tenant_name"] or None,
     }  # fmt: skip
     data = {
         "external_ref": options["ref"], "source_kind": options["source"], "category": options["category"],

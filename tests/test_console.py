@@ -49,7 +49,7 @@ async def test_report_from_flags_and_from_stdin(trygg):
     flags = await trygg(
         "report", "--tenancy", tenancy, "--property", "P-1", "--area", "Berga", "--category", "noise",
         "--source", "security_company", "--occurred-at", "2026-11-27T01:10+01:00", "--place", "yard",
-        "--ref", "patrol-1", "--json",
+        "--ref", "patrol-1", "--address", "Storgatan 1 B", "--tenant-name", "Bo B", "--tenant-name", "Lena B", "--json",
     )  # fmt: skip
     assert flags.code == 0, flags.err
     receipt = flags.json()
