@@ -99,9 +99,6 @@ class Partner(_Strict):
     areas: tuple[str, ...] | None = Field(
         default=None, description="Only cases whose facts name one of these areas; unset = all."
     )
-    acknowledge_within_working_days: int | None = Field(
-        default=None, ge=1, le=60, description="Policy: a missing acknowledgement opens a reminder task."
-    )
 
     @field_validator("fields")
     @classmethod
