@@ -36,13 +36,14 @@ KIB = 1024
 @dataclass
 class Sizes:
     databases: tuple[str, ...] = DATABASES
-    intake: int = 300
-    updates: int = 320
+    intake: int = 150
+    updates: int = 160
     concurrency: int = 16
     cases: tuple[int, ...] = (1000,)
     memory_databases: tuple[str, ...] = ("memory",)
-    register: int = 2000
+    register: int = 1000
     size: bool = True
+    unsandboxed: bool = False
 
     @classmethod
     def quick(cls) -> "Sizes":
@@ -65,14 +66,17 @@ def parse(argv: list[str] | None = None) -> tuple[Sizes, Path]:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: proves the harness, measures nothing")
     parser.add_argument("--databases", type=_names, help="dev-server databases, e.g. memory,file (default both)")
-    parser.add_argument("--intake", type=int, help="reports opened per side for the intake rate (default 300)")
-    parser.add_argument("--updates", type=int, help="Updates per side and per concurrency (default 320)")
+    parser.add_argument("--intake", type=int, help="reports opened per side for the intake rate (default 150)")
+    parser.add_argument("--updates", type=int, help="Updates per side and per concurrency (default 160)")
     parser.add_argument("--concurrency", type=int, help="clients in flight for the concurrent rows (default 16)")
     parser.add_argument("--cases", type=_ints, help="open cases for memory and recovery, e.g. 1000,10000 (default 1000)")
     parser.add_argument(
         "--memory-databases", type=_names, help="databases the memory/recovery rows run on (default memory)"
     )
-    parser.add_argument("--register", type=int, help="audit events written per register row (default 2000)")
+    parser.add_argument("--register", type=int, help="audit events written per register row (default 1000)")
+    parser.add_argument(
+        "--unsandboxed", action="store_true", help="also measure memory with an unsandboxed worker (diagnostic)"
+    )
     parser.add_argument("--no-size", action="store_true", help="skip the history-size rows")
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS})")
     args = parser.parse_args(argv)
@@ -81,6 +85,7 @@ def parse(argv: list[str] | None = None) -> tuple[Sizes, Path]:
         if getattr(args, name) is not None:
             setattr(sizes, name, getattr(args, name))
     sizes.size = not args.no_size
+    sizes.unsandboxed = args.unsandboxed
     return sizes, args.output
 
 
@@ -137,6 +142,16 @@ async def on_dev_server(database: str, database_url: str, sizes: Sizes, rows: li
                         f"(baseline {b.rss_before / 2**20:.0f} -> {b.rss_after / 2**20:.0f} MiB)"),
                     "< 100 KiB", lambda row: row.trygg < 100,
                 ))  # fmt: skip
+                if sizes.unsandboxed:
+                    cu = await memory_and_recovery(client, database_url, baseline=False, count=count,
+                                                   concurrency=sizes.concurrency, sandboxed=False)
+                    bu = await memory_and_recovery(client, database_url, baseline=True, count=count,
+                                                   concurrency=sizes.concurrency, sandboxed=False)
+                    rows.append(Row(
+                        f"memory per open case, {count:,} cached, no sandbox", server, "KiB",
+                        cu.bytes_per_case / KIB, bu.bytes_per_case / KIB,
+                        note="diagnostic: the same worker with UnsandboxedWorkflowRunner",
+                    ))
                 rows.append(Row(
                     f"recovery: restarted worker serves {count:,} Updates", server, "s", c.recovery_seconds,
                     b.recovery_seconds, note=f"each case replayed first; per Update p50 {c.recovery_p50_ms:.0f} ms, "

@@ -1,7 +1,7 @@
 """A worker in a process of its own, so its resident memory can be read and it can be
 restarted like a real deployment.
 
-Child side: `python -m bench.workerproc ADDRESS NAMESPACE TASK_QUEUE MAX_CACHED DATABASE_URL`
+Child side: `python -m bench.workerproc ADDRESS NAMESPACE TASK_QUEUE MAX_CACHED DATABASE_URL [unsandboxed]`
 runs Trygg's workflows, the baseline workflow and the real activities (register in
 PostgreSQL; no partner directory, so notices are recorded as skipped), prints `ready`,
 and drains on SIGTERM like worker.py. Parent side: `WorkerProcess`.
@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from datetime import timedelta
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,10 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 READY = "ready"
 
 
-async def _serve(address: str, namespace: str, task_queue: str, max_cached: int, database_url: str) -> None:
+async def _serve(
+    address: str, namespace: str, task_queue: str, max_cached: int, database_url: str, sandboxed: bool
+) -> None:
     from temporalio.client import Client
     from temporalio.contrib.pydantic import pydantic_data_converter
-    from temporalio.worker import Worker
+    from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
     from activities import build_activities
     from bench.baseline import BaselineWorkflow
@@ -49,7 +52,8 @@ async def _serve(address: str, namespace: str, task_queue: str, max_cached: int,
         workflows=[DisturbanceCaseWorkflow, PreventionWorkflow, BaselineWorkflow],
         activities=activity_set.functions,
         max_cached_workflows=max_cached,
-        graceful_shutdown_timeout=__import__("datetime").timedelta(seconds=5),
+        graceful_shutdown_timeout=timedelta(seconds=5),
+        **({} if sandboxed else {"workflow_runner": UnsandboxedWorkflowRunner()}),
     )
     try:
         async with worker:
@@ -63,10 +67,11 @@ async def _serve(address: str, namespace: str, task_queue: str, max_cached: int,
 
 def main() -> None:
     address, namespace, task_queue, max_cached, database_url = sys.argv[1:6]
+    sandboxed = sys.argv[6:7] != ["unsandboxed"]
     import logging
 
     logging.basicConfig(level=logging.ERROR)
-    asyncio.run(_serve(address, namespace, task_queue, int(max_cached), database_url))
+    asyncio.run(_serve(address, namespace, task_queue, int(max_cached), database_url, sandboxed))
     from runtime.process import exit_now
 
     exit_now(0)
@@ -81,6 +86,7 @@ class WorkerProcess:
     task_queue: str
     max_cached: int
     database_url: str
+    sandboxed: bool = True
     process: subprocess.Popen | None = field(default=None, init=False)
     _log: object = field(default=None, init=False)
 
@@ -88,7 +94,7 @@ class WorkerProcess:
         self._log = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: a chatty worker never blocks
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bench.workerproc", self.address, self.namespace, self.task_queue,
-             str(self.max_cached), self.database_url],
+             str(self.max_cached), self.database_url, *([] if self.sandboxed else ["unsandboxed"])],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=self._log, text=True,
         )  # fmt: skip
         line = await asyncio.wait_for(asyncio.to_thread(self.process.stdout.readline), timeout)
