@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import asyncpg
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.envconfig import ClientConfigProfile
 from temporalio.runtime import Runtime
 
 from register.migrate import apply_migrations
+from runtime.codec import EncryptionCodec
 from runtime.settings import Settings
 
 
 class ConnectionFailed(Exception):
     """Temporal or PostgreSQL could not be reached; the message says which and where."""
+
+
+def data_converter(settings: Settings) -> DataConverter:
+    """Pydantic payloads, encrypted with TRYGG_PAYLOAD_KEYS when keys are configured.
+
+    Worker, console and API all connect through `connect_temporal`, so they all encrypt
+    and decrypt alike; without keys, payloads stay plain text as before."""
+    if not settings.payload_keys:
+        return pydantic_data_converter
+    return dataclasses.replace(pydantic_data_converter, payload_codec=EncryptionCodec.from_setting(settings.payload_keys))
 
 
 async def connect_temporal(settings: Settings, runtime: Runtime | None = None) -> Client:
@@ -27,7 +41,7 @@ async def connect_temporal(settings: Settings, runtime: Runtime | None = None) -
     if settings.temporal_namespace:
         config["namespace"] = settings.temporal_namespace
     try:
-        return await Client.connect(**config, data_converter=pydantic_data_converter, runtime=runtime)
+        return await Client.connect(**config, data_converter=data_converter(settings), runtime=runtime)
     except RuntimeError as error:
         raise ConnectionFailed(f"cannot reach Temporal at {config['target_host']}: {error}") from error
 

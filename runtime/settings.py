@@ -14,6 +14,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from runtime.codec import parse_keys
+
 
 class LogFormat(StrEnum):
     JSON = "json"
@@ -61,6 +63,15 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8090, ge=0, le=65535, description="HTTP API (partner acknowledgements); 0 turns it off.")
     temporal_port: int = Field(default=7233, ge=1, le=65535, description="Dev stack only: Temporal gRPC port.")
     ui_port: int = Field(default=8233, ge=1, le=65535, description="Dev stack only: Web UI port.")
+    payload_keys: str | None = Field(
+        default=None,
+        repr=False,
+        description="Payload encryption keys, kid:base64key[,kid:base64key…], first active; unset: payloads in plain text.",
+    )
+    ui_origins: str | None = Field(
+        default=None,
+        description="Comma-separated Web UI origins allowed to call the codec endpoint; default http://localhost:<ui_port>.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -68,6 +79,19 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("postgresql://", "postgres://")):
             raise ValueError("must start with postgresql:// (or postgres://)")
         return value
+
+    @field_validator("payload_keys")
+    @classmethod
+    def _valid_keys(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_keys(value)  # raises KeySettingError (a ValueError) naming the key id, never the key
+        return value
+
+    def codec_origins(self) -> list[str]:
+        """The browser origins whose Web UI may call the codec endpoint."""
+        if self.ui_origins:
+            return [origin.strip().rstrip("/") for origin in self.ui_origins.split(",") if origin.strip()]
+        return [f"http://localhost:{self.ui_port}", f"http://127.0.0.1:{self.ui_port}"]
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -88,8 +112,8 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError("invalid setting: " + "; ".join(problems)) from None
 
 
-_SECRETS = {"database_url", "smtp_password"}
-"""Settings whose value may carry a password: an error names them but never echoes them."""
+_SECRETS = {"database_url", "smtp_password", "payload_keys"}
+"""Settings whose value may carry a password or a key: an error names them but never echoes them."""
 
 
 def _field_of(location: str) -> str:

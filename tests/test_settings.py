@@ -59,3 +59,29 @@ def test_a_refused_secret_is_not_echoed(monkeypatch):
         load_settings()
     assert "DATABASE_URL: Value error, must start with postgresql://" in str(refused.value)
     assert "hunter2" not in str(refused.value)
+
+
+def test_payload_keys_are_read_and_kept_out_of_the_settings_repr(monkeypatch):
+    from runtime.codec import new_key_setting
+
+    keys = f"{new_key_setting('k2')},{new_key_setting('k1')}"
+    monkeypatch.setenv("TRYGG_PAYLOAD_KEYS", keys)
+    settings = load_settings()
+    assert settings.payload_keys == keys
+    assert keys.split(",")[0].split(":")[1] not in repr(settings)
+
+
+def test_a_bad_payload_key_is_refused_naming_the_setting_and_the_key_id_but_not_the_key(monkeypatch):
+    short = "c2hvcnQtYnV0LXNlY3JldA=="  # 16 bytes
+    monkeypatch.setenv("TRYGG_PAYLOAD_KEYS", f"k1:{short}")
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert "TRYGG_PAYLOAD_KEYS" in str(refused.value) and "key 'k1' is 16 bytes" in str(refused.value)
+    assert short not in str(refused.value) and "<hidden>" in str(refused.value)
+
+
+def test_the_codec_endpoint_answers_the_dev_web_ui_unless_origins_are_set(monkeypatch):
+    monkeypatch.setenv("TRYGG_UI_PORT", "8233")
+    assert "http://localhost:8233" in load_settings().codec_origins()
+    monkeypatch.setenv("TRYGG_UI_ORIGINS", "https://temporal-ui.internal/, https://ops.example")
+    assert load_settings().codec_origins() == ["https://temporal-ui.internal", "https://ops.example"]

@@ -1,0 +1,167 @@
+"""Payload encryption: what Temporal keeps of a case is ciphertext, and staff still read it.
+
+Unit tests of the codec and the key setting; then a case run on the dev server through an
+encrypting client and worker, whose raw history holds no name; then the codec server the
+Web UI calls from the browser."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import stat
+
+import httpx
+import pytest
+from temporalio.api.common.v1 import Payload
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from runtime.codec import (
+    ENCODING,
+    KEY_ID_METADATA,
+    EncryptionCodec,
+    KeySettingError,
+    PayloadDecryptionError,
+    decode_payloads_in_place,
+    ensure_key_file,
+    new_key_setting,
+    parse_keys,
+)
+from runtime.connections import data_converter
+from runtime.settings import load_settings
+
+SECRET_NAME = "Hemlig Granne"
+
+
+def plain(text: str) -> Payload:
+    return pydantic_data_converter.payload_converter.to_payloads([{"complainant": text}])[0]
+
+
+def codec_for(*entries: str) -> EncryptionCodec:
+    return EncryptionCodec.from_setting(",".join(entries))
+
+
+# -- the codec ------------------------------------------------------------------------------
+
+
+async def test_a_payload_round_trips_and_is_ciphertext_in_between():
+    codec = codec_for(new_key_setting("k1"))
+    original = plain(SECRET_NAME)
+    [sealed] = await codec.encode([original])
+    assert sealed.metadata["encoding"] == ENCODING
+    assert sealed.metadata[KEY_ID_METADATA] == b"k1"
+    assert SECRET_NAME.encode() not in sealed.SerializeToString()
+    assert b"json/plain" not in sealed.SerializeToString(), "the original metadata is encrypted too"
+    [opened] = await codec.decode([sealed])
+    assert opened == original
+
+
+async def test_each_payload_gets_its_own_nonce():
+    codec = codec_for(new_key_setting("k1"))
+    first, second = await codec.encode([plain("x"), plain("x")])
+    assert first.data != second.data
+
+
+async def test_after_rotation_new_payloads_use_the_new_key_and_old_ones_still_decode():
+    old = new_key_setting("k2025")
+    [written_before] = await codec_for(old).encode([plain(SECRET_NAME)])
+    rotated = codec_for(new_key_setting("k2026"), old)
+    [written_after] = await rotated.encode([plain(SECRET_NAME)])
+    assert written_after.metadata[KEY_ID_METADATA] == b"k2026"
+    assert await rotated.decode([written_before]) == [plain(SECRET_NAME)]
+    assert await rotated.decode([written_after]) == [plain(SECRET_NAME)]
+
+
+async def test_payloads_written_before_encryption_pass_through_decode():
+    written_in_plain = plain(SECRET_NAME)
+    assert await codec_for(new_key_setting("k1")).decode([written_in_plain]) == [written_in_plain]
+
+
+async def test_an_unknown_key_id_is_named_and_no_key_is_shown():
+    retired = new_key_setting("k2024")
+    [sealed] = await codec_for(retired).encode([plain(SECRET_NAME)])
+    current = new_key_setting("k2026")
+    with pytest.raises(PayloadDecryptionError) as refused:
+        await codec_for(current).decode([sealed])
+    assert "'k2024'" in str(refused.value) and "k2026" in str(refused.value)
+    assert current.split(":")[1] not in str(refused.value)
+    assert retired.split(":")[1] not in str(refused.value)
+
+
+async def test_tampered_ciphertext_is_refused():
+    codec = codec_for(new_key_setting("k1"))
+    [sealed] = await codec.encode([plain(SECRET_NAME)])
+    flipped = bytearray(sealed.data)
+    flipped[20] ^= 0x01
+    tampered = Payload(metadata=dict(sealed.metadata), data=bytes(flipped))
+    with pytest.raises(PayloadDecryptionError, match="fails authentication"):
+        await codec.decode([tampered])
+
+
+async def test_a_payload_relabelled_with_another_key_id_is_refused():
+    one, two = new_key_setting("k1"), new_key_setting("k2")
+    codec = codec_for(one, two)
+    [sealed] = await codec.encode([plain(SECRET_NAME)])
+    relabelled = Payload(metadata={**sealed.metadata, KEY_ID_METADATA: b"k2"}, data=sealed.data)
+    with pytest.raises(PayloadDecryptionError, match="'k2'"):
+        await codec.decode([relabelled])
+
+
+# -- the key setting --------------------------------------------------------------------------
+
+
+def test_the_first_key_is_active():
+    active, keys = parse_keys(f"{new_key_setting('new')}, {new_key_setting('old')}")
+    assert active == "new"
+    assert list(keys) == ["new", "old"] and all(len(k) == 32 for k in keys.values())
+
+
+SHORT_KEY = base64.b64encode(b"s3cret-but-short").decode()
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "no key given"),
+        (f"k1:{SHORT_KEY}", "key 'k1' is 16 bytes; AES-256 needs 32"),
+        ("k1:not*base64!", "key 'k1' is not valid base64"),
+        (SHORT_KEY, "entry 1 does not start with a key id"),
+        (f"{new_key_setting('a')},,", "entry 2 is empty"),
+        (f"{new_key_setting('a')},{new_key_setting('a')}", "key id 'a' appears twice"),
+    ],
+)
+def test_a_bad_key_setting_says_why_without_echoing_key_material(text, reason):
+    with pytest.raises(KeySettingError) as refused:
+        parse_keys(text)
+    assert reason in str(refused.value)
+    assert SHORT_KEY not in str(refused.value) and "not*base64" not in str(refused.value)
+
+
+def test_the_dev_key_file_is_created_once_private_and_then_reused(tmp_path):
+    path = tmp_path / "state" / "payload-keys"
+    first = ensure_key_file(path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert ensure_key_file(path) == first
+    assert parse_keys(first)[0] == "dev1"
+    assert [p.name for p in path.parent.iterdir()] == ["payload-keys"], "no scratch file left behind"
+
+
+def test_the_data_converter_encrypts_only_when_keys_are_configured():
+    assert data_converter(load_settings()).payload_codec is None
+    converter = data_converter(load_settings(payload_keys=new_key_setting("k1")))
+    assert isinstance(converter.payload_codec, EncryptionCodec)
+    assert converter.payload_converter_class is pydantic_data_converter.payload_converter_class
+
+
+async def test_decoding_in_place_reaches_nested_payloads():
+    from temporalio.api.history.v1 import HistoryEvent
+
+    codec = codec_for(new_key_setting("k1"))
+    event = HistoryEvent()
+    event.workflow_execution_signaled_event_attributes.input.payloads.extend(await codec.encode([plain(SECRET_NAME)]))
+    event.workflow_execution_signaled_event_attributes.header.fields["h"].CopyFrom((await codec.encode([plain("h")]))[0])
+    await decode_payloads_in_place(event, codec)
+    attributes = event.workflow_execution_signaled_event_attributes
+    assert list(attributes.input.payloads) == [plain(SECRET_NAME)]
+    assert attributes.header.fields["h"] == plain("h")
