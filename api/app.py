@@ -12,6 +12,7 @@ workflow's handler must treat a second acknowledgement of a notice as a no-op.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import asyncpg
@@ -21,8 +22,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from temporalio.client import Client
+from temporalio.converter import PayloadCodec
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.codec import codec_routes
 from domain.records import NoticeAcknowledgement
 from partners import outbox
 from partners.directory import PartnerDirectory
@@ -47,8 +50,19 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def create_app(directory: PartnerDirectory, pool: asyncpg.Pool, temporal: Client) -> Starlette:
-    """The ASGI app; dependencies are passed in so tests run it against real servers."""
+def create_app(
+    directory: PartnerDirectory,
+    pool: asyncpg.Pool,
+    temporal: Client,
+    *,
+    codec: PayloadCodec | None = None,
+    ui_origins: Sequence[str] = (),
+) -> Starlette:
+    """The ASGI app; dependencies are passed in so tests run it against real servers.
+
+    With a payload codec (TRYGG_PAYLOAD_KEYS set) it also serves /codec/encode and
+    /codec/decode for the Web UI at `ui_origins` (api/codec.py); staff-only.
+    """
 
     async def acknowledge(request: Request) -> JSONResponse:
         partner_id = request.path_params["partner_id"]
@@ -97,5 +111,6 @@ def create_app(directory: PartnerDirectory, pool: asyncpg.Pool, temporal: Client
         routes=[
             Route("/partners/{partner_id}/acknowledgements", acknowledge, methods=["POST"]),
             Route("/healthz", health, methods=["GET"]),
+            *(codec_routes(codec, ui_origins) if codec is not None else []),
         ]
     )

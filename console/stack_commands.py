@@ -97,7 +97,8 @@ async def _serve_api(settings, stack: DevStack, stop: asyncio.Event) -> None:
     directory = load_directory(settings.partners_file) if settings.partners_file else empty_directory()
     pool = await connect_postgres(stack.database_url, migrate=False, max_size=4)
     client = await connect_temporal(settings)
-    server = build_server(create_app(directory, pool, client), host="127.0.0.1", port=settings.api_port)
+    app = create_app(directory, pool, client, codec=client.data_converter.payload_codec, ui_origins=settings.codec_origins())
+    server = build_server(app, host="127.0.0.1", port=settings.api_port)
     serving = asyncio.create_task(server.serve())
     try:
         await stop.wait()

@@ -165,3 +165,73 @@ async def test_decoding_in_place_reaches_nested_payloads():
     attributes = event.workflow_execution_signaled_event_attributes
     assert list(attributes.input.payloads) == [plain(SECRET_NAME)]
     assert attributes.header.fields["h"] == plain("h")
+
+
+# -- the codec server for the Web UI -------------------------------------------------------
+
+UI = "http://localhost:8233"
+
+
+def codec_app(codec: EncryptionCodec | None):
+    from api.app import create_app
+    from partners.directory import empty_directory
+
+    # The codec routes touch neither the register nor Temporal.
+    return create_app(empty_directory(), None, None, codec=codec, ui_origins=[UI])  # type: ignore[arg-type]
+
+
+def http(app) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://trygg-api")
+
+
+def as_json(*payloads: Payload) -> dict:
+    from google.protobuf import json_format
+    from temporalio.api.common.v1 import Payloads
+
+    return json.loads(json_format.MessageToJson(Payloads(payloads=payloads)))
+
+
+async def test_the_web_ui_gets_back_what_it_encoded_through_the_codec_server():
+    headers = {"Origin": UI, "X-Namespace": "default", "Content-Type": "application/json"}
+    async with http(codec_app(codec_for(new_key_setting("k1")))) as api:
+        encoded = await api.post("/codec/encode", json=as_json(plain(SECRET_NAME)), headers=headers)
+        assert encoded.status_code == 200, encoded.text
+        assert encoded.headers["access-control-allow-origin"] == UI
+        assert SECRET_NAME not in encoded.text
+        [sealed] = encoded.json()["payloads"]
+        assert base64.b64decode(sealed["metadata"]["encoding"]) == ENCODING
+
+        decoded = await api.post("/codec/default/decode", json=encoded.json(), headers=headers)
+        assert decoded.status_code == 200, decoded.text
+        assert decoded.json() == as_json(plain(SECRET_NAME))
+
+
+async def test_the_browser_preflight_is_answered_for_the_ui_origin_only():
+    preflight = {"Origin": UI, "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "content-type,x-namespace"}  # fmt: skip
+    async with http(codec_app(codec_for(new_key_setting("k1")))) as api:
+        answered = await api.options("/codec/decode", headers=preflight)
+        assert answered.status_code == 204
+        assert answered.headers["access-control-allow-origin"] == UI
+        allowed = answered.headers["access-control-allow-headers"].lower()
+        assert "content-type" in allowed and "x-namespace" in allowed
+        assert "POST" in answered.headers["access-control-allow-methods"]
+
+        elsewhere = await api.options("/codec/decode", headers={**preflight, "Origin": "https://evil.example"})
+        assert elsewhere.status_code == 403 and "access-control-allow-origin" not in elsewhere.headers
+        posted = await api.post("/codec/decode", json=as_json(plain("x")), headers={"Origin": "https://evil.example"})
+        assert posted.status_code == 403
+
+
+async def test_the_codec_server_says_which_key_is_missing_and_refuses_bad_bodies():
+    [sealed] = await codec_for(new_key_setting("k-retired")).encode([plain(SECRET_NAME)])
+    async with http(codec_app(codec_for(new_key_setting("k1")))) as api:
+        unknown = await api.post("/codec/decode", json=as_json(sealed))
+        assert unknown.status_code == 422 and "'k-retired'" in unknown.json()["error"]
+        garbage = await api.post("/codec/decode", content=b"not json", headers={"Content-Type": "application/json"})
+        assert garbage.status_code == 400
+
+
+async def test_without_keys_there_is_no_codec_endpoint():
+    async with http(codec_app(None)) as api:
+        assert (await api.post("/codec/decode", json={"payloads": []})).status_code == 404
