@@ -21,6 +21,7 @@ from domain.steps import STEP_MODELS
 from domain.view import CaseView
 from register import queries
 from register.queries import InboxItem, RegisterStatistics
+from runtime.codec import decode_payloads_in_place
 from workflows import search_attributes as sa
 from workflows.case import DisturbanceCaseWorkflow, case_workflow_id
 from workflows.start import submit_report
@@ -162,6 +163,11 @@ class TryggClient:
         view = await self._try_view(handle)
         if self.pool is not None and view is not None:
             trail = await queries.case_audit_trail(self.pool, view.case_id)
+        codec = self.temporal.data_converter.payload_codec
+        if codec is not None:  # fetched histories hold payloads as stored: encrypted
+            for fetched in [*histories, *children]:
+                for event in fetched.events:
+                    await decode_payloads_in_place(event, codec)
         return build_timeline(handle.id, histories, self.temporal.data_converter.payload_converter, trail, children)
 
     async def cases(

@@ -15,12 +15,15 @@ import typer
 from pydantic import BaseModel
 
 from client import TryggClient, TryggError
+from runtime.codec import KeySettingError, ensure_key_file, parse_keys, read_key_file
 from runtime.connections import ConnectionFailed, connect_postgres, connect_temporal
 from runtime.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
 DATABASE_URL_FILE = "database_url"
 """`trygg dev` writes the embedded PostgreSQL's URL here, so the console finds the register."""
+PAYLOAD_KEYS_FILE = "payload-keys"
+"""`trygg dev` keeps its generated payload key here (mode 0600) when TRYGG_PAYLOAD_KEYS is unset."""
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -30,10 +33,29 @@ def fail(message: str, code: int = 1) -> None:
 
 def settings_or_exit() -> Settings:
     try:
-        return load_settings()
+        return with_dev_payload_keys(load_settings())
     except SettingsError as error:
         fail(str(error), 2)
         raise  # unreachable
+
+
+def with_dev_payload_keys(settings: Settings, *, create: bool = False) -> Settings:
+    """TRYGG_PAYLOAD_KEYS wins; else the key `trygg dev` keeps under the data dir (made on
+    its first start when `create`), so the console reads what the dev stack encrypted."""
+    if settings.payload_keys:
+        return settings
+    path = Path(settings.data_dir) / PAYLOAD_KEYS_FILE
+    try:
+        keys = ensure_key_file(path) if create else read_key_file(path)
+    except OSError as error:
+        raise SettingsError(f"cannot keep the dev payload key in {path}: {error.strerror}") from None
+    if keys is None:
+        return settings
+    try:
+        parse_keys(keys)
+    except KeySettingError as error:
+        raise SettingsError(f"{path}: {error}") from None
+    return settings.model_copy(update={"payload_keys": keys})
 
 
 def database_url(settings: Settings) -> str | None:

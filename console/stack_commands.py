@@ -7,7 +7,7 @@ import signal
 
 import typer
 
-from console.session import DATABASE_URL_FILE
+from console.session import DATABASE_URL_FILE, with_dev_payload_keys
 from runtime.connections import ConnectionFailed
 from runtime.devstack import DevStack, DevStackError, run_dev_stack
 from runtime.logging import configure_logging
@@ -30,7 +30,7 @@ def dev() -> None:
     Example: trygg dev    (then open http://localhost:8233; Ctrl-C stops everything)
     """
     try:
-        settings = load_settings()
+        settings = with_dev_payload_keys(load_settings(), create=True)
     except SettingsError as error:
         fail(str(error), 2)
     configure_logging(LogFormat.CONSOLE if settings.log_format == LogFormat.JSON else settings.log_format, settings.log_level)

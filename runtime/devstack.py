@@ -87,6 +87,9 @@ def temporal_command(settings: Settings, data_dir: Path) -> list[str]:
         "--ui-port", str(settings.ui_port),
         "--log-level", "error",
     ]  # fmt: skip
+    if settings.payload_keys and settings.api_port:
+        # The Web UI asks Trygg's API to decrypt payloads for display (api/codec.py).
+        command += ["--ui-codec-endpoint", f"http://localhost:{settings.api_port}/codec"]
     for key in search_attributes.ALL:
         kind = _SEARCH_ATTRIBUTE_TYPES[key.indexed_value_type.name.removeprefix("INDEXED_VALUE_TYPE_")]
         command += ["--search-attribute", f"{key.name}={kind}"]

@@ -235,3 +235,69 @@ async def test_the_codec_server_says_which_key_is_missing_and_refuses_bad_bodies
 async def test_without_keys_there_is_no_codec_endpoint():
     async with http(codec_app(None)) as api:
         assert (await api.post("/codec/decode", json={"payloads": []})).status_code == 404
+
+
+# -- a case on the dev server, through an encrypting client and worker -----------------------
+
+TENANT_NAME = "Bo Bengtsson"
+ADDRESS = "Hemliga gatan 7"
+
+
+def with_codec(client: Client, setting: str) -> Client:
+    """Another client on the same connection, encrypting with `setting`."""
+    return Client(**{**client.config(), "data_converter": data_converter(load_settings(payload_keys=setting))})
+
+
+async def all_runs(client: Client, workflow_id: str):
+    """Every run of the case, newest first, followed back through continue-as-new."""
+    runs, run_id = [], None
+    while True:
+        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+        runs.append(history)
+        run_id = history.events[0].workflow_execution_started_event_attributes.continued_execution_run_id
+        if not run_id:
+            return runs
+
+
+async def test_a_case_leaves_no_name_in_temporals_history_yet_staff_read_it(local_env):
+    from temporalio.api.enums.v1 import EventType
+
+    from client import TryggClient
+    from domain.models import Complainant
+    from domain.state import CaseStage
+    from domain.steps import AddNote
+    from tests.standins import COORDINATOR, CaseDriver, StandIns, case_policy, case_worker, file_report, report, tenancy
+
+    setting = new_key_setting("k-test")
+    client, raw = with_codec(local_env.client, setting), local_env.client
+    home = tenancy().model_copy(update={"tenant_names": (TENANT_NAME,), "address": ADDRESS})
+    filed = report(home).model_copy(update={"complainant": Complainant(person_id="p-9", name=SECRET_NAME)})
+    standins = StandIns()
+    async with case_worker(client, standins) as queue:
+        handle = await file_report(client, queue, filed, search_attributes=True, max_history_events_before_continue=40)
+        case = CaseDriver(client, handle)
+        view = await case.warn_after_dialogue()
+        for n in range(8):
+            view = await case.step("add_note", AddNote(actor=COORDINATOR, reason=f"note {n}"))
+        assert view.stage is CaseStage.FOLLOW_UP and view.notes == 8, "the codec client reads the case normally"
+        assert [r.external_ref for r in view.reports] == [filed.external_ref]
+        runs = await all_runs(raw, handle.id)
+        assert len(runs) >= 2, "the case went through continue-as-new"
+        assert runs[-1].events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+
+        timeline = await TryggClient(client, task_queue=queue, policy=case_policy()).history(home.tenancy_id)
+        [filed_entry] = [e for e in timeline.entries if e.kind == "signal:report"]
+        assert filed_entry.data["external_ref"] == filed.external_ref, "trygg history decrypts what it shows"
+
+    for history in runs:
+        stored = b"".join(event.SerializeToString() for event in history.events)
+        as_json_text = history.to_json()
+        for secret in (SECRET_NAME, TENANT_NAME, ADDRESS):
+            assert secret.encode() not in stored and secret not in as_json_text, f"{secret!r} is readable in Temporal"
+
+    # The control: the same history, decrypted, does hold them: the check above can see them.
+    codec = EncryptionCodec.from_setting(setting)
+    for event in runs[-1].events:
+        await decode_payloads_in_place(event, codec)
+    decrypted = b"".join(event.SerializeToString() for event in runs[-1].events)
+    assert SECRET_NAME.encode() in decrypted and TENANT_NAME.encode() in decrypted
