@@ -301,3 +301,32 @@ async def test_a_case_leaves_no_name_in_temporals_history_yet_staff_read_it(loca
         await decode_payloads_in_place(event, codec)
     decrypted = b"".join(event.SerializeToString() for event in runs[-1].events)
     assert SECRET_NAME.encode() in decrypted and TENANT_NAME.encode() in decrypted
+
+
+# -- trygg dev and the console ---------------------------------------------------------------
+
+
+def test_the_dev_web_ui_is_pointed_at_the_codec_endpoint_only_when_payloads_are_encrypted(tmp_path):
+    from runtime.devstack import temporal_command
+
+    encrypted = temporal_command(load_settings(payload_keys=new_key_setting("dev1"), api_port=8123), tmp_path)
+    assert encrypted[encrypted.index("--ui-codec-endpoint") + 1] == "http://localhost:8123/codec"
+    assert "--ui-codec-endpoint" not in temporal_command(load_settings(api_port=8123), tmp_path)
+
+
+def test_the_console_uses_the_key_trygg_dev_keeps_unless_one_is_configured(tmp_path, monkeypatch):
+    from console.session import PAYLOAD_KEYS_FILE, with_dev_payload_keys
+    from runtime.settings import SettingsError
+
+    monkeypatch.delenv("TRYGG_PAYLOAD_KEYS", raising=False)
+    settings = load_settings(data_dir=tmp_path)
+    assert with_dev_payload_keys(settings).payload_keys is None, "the console never makes a key"
+    made = with_dev_payload_keys(settings, create=True).payload_keys
+    assert made == (tmp_path / PAYLOAD_KEYS_FILE).read_text().strip()
+    assert with_dev_payload_keys(settings).payload_keys == made
+    configured = new_key_setting("prod1")
+    assert with_dev_payload_keys(load_settings(data_dir=tmp_path, payload_keys=configured)).payload_keys == configured
+
+    (tmp_path / PAYLOAD_KEYS_FILE).write_text("dev1:tooshort")
+    with pytest.raises(SettingsError, match="payload-keys: key 'dev1' is not valid base64|payload-keys: key 'dev1' is"):
+        with_dev_payload_keys(settings)
