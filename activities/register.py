@@ -10,7 +10,7 @@ a lost connection or a restarting server is raised as is, and Temporal retries i
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg
 from pydantic import BaseModel
@@ -22,6 +22,7 @@ from domain.records import (
     CaseRecord,
     CloseStaffTask,
     DisclosureRecord,
+    RegisterBatch,
     ReportRecord,
     ReportVerdict,
     StaffTaskRecord,
@@ -29,8 +30,6 @@ from domain.records import (
 from register import writes
 from register.errors import checked, explain
 from register.retention import RetentionCounts, RetentionRequest, apply_retention
-
-M = TypeVar("M", bound=BaseModel)
 
 
 class RegisterActivities:
@@ -49,57 +48,50 @@ class RegisterActivities:
             self.open_staff_task,
             self.close_staff_task,
             self.record_disclosure,
+            self.record_register_batch,
             self.apply_retention,
         ]
 
-    async def _write(
-        self,
-        record: M,
-        table: str,
-        params: Sequence[str],
-        write: Callable[[asyncpg.Connection, M], Awaitable[bool]],
-    ) -> bool:
-        record = checked(record)
-        try:
-            async with self._pool.acquire() as conn, conn.transaction():
-                written = await write(conn, record)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-            refusal = explain(error, table, params)
-            if refusal is None:
-                raise
-            activity.logger.warning("register refused a %s write: %s", table, refusal.type)
-            raise refusal from None
-        if not written:
-            activity.logger.info("register already had this %s record", table)
-        return written
+    async def _write(self, name: str, record: BaseModel) -> None:
+        """One record, one transaction."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            await _apply(conn, name, record)
 
     @activity.defn(name=ActivityName.UPSERT_CASE)
     async def upsert_case(self, record: CaseRecord) -> None:
-        await self._write(record, "cases", writes.CASE_PARAMS, writes.upsert_case)
+        await self._write(ActivityName.UPSERT_CASE, record)
 
     @activity.defn(name=ActivityName.RECORD_CASE_EVENT)
     async def record_case_event(self, record: CaseEventRecord) -> None:
-        await self._write(record, "case_events", writes.EVENT_PARAMS, writes.record_case_event)
+        await self._write(ActivityName.RECORD_CASE_EVENT, record)
 
     @activity.defn(name=ActivityName.RECORD_REPORT)
     async def record_report(self, record: ReportRecord) -> None:
-        await self._write(record, "reports", writes.REPORT_PARAMS, writes.record_report)
+        await self._write(ActivityName.RECORD_REPORT, record)
 
     @activity.defn(name=ActivityName.RECORD_REPORT_VERDICT)
     async def record_report_verdict(self, record: ReportVerdict) -> None:
-        await self._write(record, "reports", writes.VERDICT_PARAMS, writes.record_report_verdict)
+        await self._write(ActivityName.RECORD_REPORT_VERDICT, record)
 
     @activity.defn(name=ActivityName.OPEN_STAFF_TASK)
     async def open_staff_task(self, record: StaffTaskRecord) -> None:
-        await self._write(record, "staff_tasks", writes.TASK_PARAMS, writes.open_staff_task)
+        await self._write(ActivityName.OPEN_STAFF_TASK, record)
 
     @activity.defn(name=ActivityName.CLOSE_STAFF_TASK)
     async def close_staff_task(self, record: CloseStaffTask) -> None:
-        await self._write(record, "staff_tasks", writes.CLOSE_PARAMS, writes.close_staff_task)
+        await self._write(ActivityName.CLOSE_STAFF_TASK, record)
 
     @activity.defn(name=ActivityName.RECORD_DISCLOSURE)
     async def record_disclosure(self, record: DisclosureRecord) -> None:
-        await self._write(record, "disclosures", writes.DISCLOSURE_PARAMS, writes.record_disclosure)
+        await self._write(ActivityName.RECORD_DISCLOSURE, record)
+
+    @activity.defn(name=ActivityName.RECORD_REGISTER_BATCH)
+    async def record_register_batch(self, batch: RegisterBatch) -> None:
+        """One turn's writes in one transaction, in order. Each write is idempotent on its
+        key, so a retried batch writes only what an earlier attempt did not commit."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            for write in batch.writes:
+                await _apply(conn, write.name, write.record)
 
     @activity.defn(name=ActivityName.APPLY_RETENTION)
     async def apply_retention(self, request: RetentionRequest) -> RetentionCounts:
@@ -108,3 +100,32 @@ class RegisterActivities:
             counts = await apply_retention(conn, request)
         activity.logger.info("retention applied: %s", counts.model_dump())
         return counts
+
+
+_WRITES: dict[str, tuple[str, Sequence[str], Callable[[asyncpg.Connection, Any], Awaitable[bool]]]] = {
+    ActivityName.UPSERT_CASE: ("cases", writes.CASE_PARAMS, writes.upsert_case),
+    ActivityName.RECORD_CASE_EVENT: ("case_events", writes.EVENT_PARAMS, writes.record_case_event),
+    ActivityName.RECORD_REPORT: ("reports", writes.REPORT_PARAMS, writes.record_report),
+    ActivityName.RECORD_REPORT_VERDICT: ("reports", writes.VERDICT_PARAMS, writes.record_report_verdict),
+    ActivityName.OPEN_STAFF_TASK: ("staff_tasks", writes.TASK_PARAMS, writes.open_staff_task),
+    ActivityName.CLOSE_STAFF_TASK: ("staff_tasks", writes.CLOSE_PARAMS, writes.close_staff_task),
+    ActivityName.RECORD_DISCLOSURE: ("disclosures", writes.DISCLOSURE_PARAMS, writes.record_disclosure),
+}
+"""Each register write by the activity name it stands for: (table, query parameters, write)."""
+
+
+async def _apply(conn: asyncpg.Connection, name: str, record: BaseModel) -> None:
+    """Write one record inside the caller's transaction. Data the register can never hold
+    becomes a non-retryable refusal naming the field; anything else is raised for Temporal
+    to retry."""
+    table, params, write = _WRITES[name]
+    try:
+        written = await write(conn, checked(record))
+    except (asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        refusal = explain(error, table, params)
+        if refusal is None:
+            raise
+        activity.logger.warning("register refused a %s write: %s", table, refusal.type)
+        raise refusal from None
+    if not written:
+        activity.logger.info("register already had this %s record", table)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, model_validator
 
 from domain.models import Actor, Category, Complainant, Frozen, HousingForm, Role, Severity, SourceKind
 
@@ -179,5 +179,44 @@ class ActivityName:
     CLOSE_STAFF_TASK = "close_staff_task"  # CloseStaffTask -> None
     RECORD_DISCLOSURE = "record_disclosure"  # DisclosureRecord -> None
     SEND_NOTICE = "send_notice"  # NoticeRequest -> NoticeOutcome
+    RECORD_REGISTER_BATCH = "record_register_batch"  # RegisterBatch -> None (one turn's writes, one transaction)
     APPLY_RETENTION = "apply_retention"  # register.retention.RetentionRequest -> RetentionCounts
     SEND_AREA_PICTURE = "send_area_picture"  # partners.area.AreaPictureRequest -> NoticeOutcome
+
+
+REGISTER_RECORD_TYPES: dict[str, type[Frozen]] = {
+    ActivityName.UPSERT_CASE: CaseRecord,
+    ActivityName.RECORD_CASE_EVENT: CaseEventRecord,
+    ActivityName.RECORD_REPORT: ReportRecord,
+    ActivityName.RECORD_REPORT_VERDICT: ReportVerdict,
+    ActivityName.OPEN_STAFF_TASK: StaffTaskRecord,
+    ActivityName.CLOSE_STAFF_TASK: CloseStaffTask,
+}
+"""The single register writes a batch may hold, by the activity each stands for."""
+
+
+class RegisterWrite(Frozen):
+    """One write of a batch: `name` is the single activity it stands for."""
+
+    name: str
+    record: CaseRecord | CaseEventRecord | ReportRecord | ReportVerdict | StaffTaskRecord | CloseStaffTask
+
+    @model_validator(mode="before")
+    @classmethod
+    def _record_of_its_kind(cls, data: Any) -> Any:
+        """Validate `record` as the model `name` says, not by guessing from its fields."""
+        if isinstance(data, dict) and isinstance(data.get("record"), dict):
+            model = REGISTER_RECORD_TYPES.get(data.get("name", ""))
+            if model is None:
+                raise ValueError(f"name: not a register write: {data.get('name')!r}")
+            return {**data, "record": model.model_validate(data["record"])}
+        return data
+
+
+class RegisterBatch(Frozen):
+    """Everything one turn of the ladder writes to the register, in order, in one
+    transaction: one activity per turn instead of one per record keeps histories short
+    and steps fast, and a retry is still idempotent write by write."""
+
+    case_id: str = ID
+    writes: tuple[RegisterWrite, ...] = Field(min_length=1)

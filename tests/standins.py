@@ -22,6 +22,7 @@ from domain.records import (
     NoticeKind,
     NoticeOutcome,
     NoticeRequest,
+    RegisterBatch,
     ReportRecord,
     ReportVerdict,
     StaffTaskRecord,
@@ -36,6 +37,7 @@ class StandIns:
         self.calls: list[tuple[str, Any]] = []
         self.failing_notices = failing_notices or {}
         self.notice_attempts: dict[str, int] = defaultdict(int)
+        self.batches = 0
         self.verdict_gate: asyncio.Event | None = None
         """When set, recording a verdict waits for it: a test holds a step in flight."""
 
@@ -58,6 +60,7 @@ class StandIns:
             self.open_staff_task,
             self.close_staff_task,
             self.record_disclosure,
+            self.record_register_batch,
             self.send_notice,
         ]
 
@@ -90,6 +93,12 @@ class StandIns:
     @activity.defn(name=ActivityName.RECORD_DISCLOSURE)
     async def record_disclosure(self, record: DisclosureRecord) -> None:
         self.calls.append((ActivityName.RECORD_DISCLOSURE, record))
+
+    @activity.defn(name=ActivityName.RECORD_REGISTER_BATCH)
+    async def record_register_batch(self, batch: RegisterBatch) -> None:
+        """A batch stands for its single writes: record each as that activity's call."""
+        self.batches += 1
+        self.calls.extend((write.name, write.record) for write in batch.writes)
 
     @activity.defn(name=ActivityName.SEND_NOTICE)
     async def send_notice(self, request: NoticeRequest) -> NoticeOutcome:

@@ -78,6 +78,12 @@ async def test_warning_then_quiet_period_closes_case_as_corrected(time_env):
         view = await case.warn_after_dialogue()
         assert view.stage is CaseStage.FOLLOW_UP
         assert view.social_services_notified_at is not None
+
+        async def warning_notices_sent():
+            sent = set(standins.notice_kinds())
+            assert {NoticeKind.WARNING_TO_TENANT, NoticeKind.WARNING_COPY, NoticeKind.DISTURBANCE_NOTICE} <= sent
+
+        await eventually(warning_notices_sent)  # notices go out in the background, after the step returns
         for notice in standins.of(ActivityName.SEND_NOTICE):
             await case.handle.signal(
                 "acknowledge_notice",

@@ -13,7 +13,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.register import RegisterActivities
 from domain.models import Role
-from domain.records import ReportVerdict, StaffTaskRecord, TaskStatus
+from domain.records import REGISTER_RECORD_TYPES, RegisterBatch, RegisterWrite, ReportVerdict, StaffTaskRecord, TaskStatus
 from register.errors import explain
 from tests import register_factories as make
 from tests.register_factories import T0
@@ -198,3 +198,31 @@ async def test_a_value_asyncpg_cannot_encode_is_named_by_its_parameter(pg_pool):
         await pg_pool.execute("SELECT $1::timestamptz, $2::int", None, "seven")
     refusal_ = explain(caught.value, "cases", ["opened_at", "version"])
     assert refusal_ is not None and refusal_.message.startswith("version:")
+
+
+def batch_of(*records) -> RegisterBatch:
+    names = {record_type: name for name, record_type in REGISTER_RECORD_TYPES.items()}
+    return RegisterBatch(
+        case_id=records[0].case_id, writes=tuple(RegisterWrite(name=names[type(r)], record=r) for r in records)
+    )
+
+
+async def test_a_batch_writes_a_whole_turn_in_order_and_a_retry_writes_nothing_twice(env, acts, pg_pool):
+    opened = make.case()
+    task = make.task(opened.case_id)
+    batch = batch_of(opened, make.report(opened.case_id), make.event(opened.case_id), task)
+    await env.run(acts.record_register_batch, batch)
+    await env.run(acts.record_register_batch, batch)
+    assert await count(pg_pool, "cases WHERE case_id = $1", opened.case_id) == 1
+    assert await count(pg_pool, "reports WHERE case_id = $1", opened.case_id) == 1
+    assert await count(pg_pool, "case_events WHERE case_id = $1", opened.case_id) == 1
+    assert await count(pg_pool, "staff_tasks WHERE case_id = $1", opened.case_id) == 1
+
+
+async def test_a_batch_with_data_the_register_cannot_hold_writes_none_of_it(env, acts, pg_pool):
+    opened = make.case()
+    orphan = make.task("no-such-case")
+    with pytest.raises(ApplicationError) as refused:
+        await env.run(acts.record_register_batch, batch_of(opened, make.event(opened.case_id), orphan))
+    assert refused.value.non_retryable and "case_id" in refused.value.message
+    assert await count(pg_pool, "cases WHERE case_id = $1", opened.case_id) == 0, "the batch is one transaction"

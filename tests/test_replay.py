@@ -1,7 +1,10 @@
 """Every checked-in history replays against today's workflow code, and a deliberately
 changed workflow is caught as nondeterministic. Re-record with
 `TRYGG_RECORD_HISTORIES=1 pytest tests/test_case_paths.py tests/test_case_updates.py`
-only when a workflow changes shape on purpose (and then think about patching)."""
+only when a workflow changes shape on purpose, behind `workflow.patched`, and keep the
+histories of the previous shape: `before_batched_writes_*` were recorded before the
+register writes of a turn became one batch activity, and still replay through the old
+branch of `workflows.activities.carry_out`."""
 
 from __future__ import annotations
 
@@ -16,20 +19,24 @@ from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
 from domain.commands import RecordEvent
+from workflows.activities import carry_out_register
 from workflows.case import CaseInput, DisturbanceCaseWorkflow
 from workflows.prevention import PreventionWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+BEFORE_BATCHING = "before_batched_writes_"
 
 
 def _load(path: Path) -> WorkflowHistory:
     return WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
 
 
-def test_the_main_paths_are_recorded():
+def test_the_main_paths_are_recorded_in_both_shapes():
     names = {p.stem for p in HISTORIES}
-    assert {"case_resolved_in_dialogue", "case_corrected_after_warning", "case_action_plan_fulfilled",
-            "case_terminated_after_failed_plan", "prevention_fulfilled"} <= names
+    main = {"case_resolved_in_dialogue", "case_corrected_after_warning", "case_action_plan_fulfilled",
+            "case_terminated_after_failed_plan", "prevention_fulfilled"}  # fmt: skip
+    assert main <= names
+    assert {BEFORE_BATCHING + name for name in main} <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
@@ -52,6 +59,30 @@ class CaseWithoutAuditTrail(DisturbanceCaseWorkflow):
 
 async def test_a_changed_workflow_is_caught_as_nondeterministic():
     replayer = Replayer(workflows=[CaseWithoutAuditTrail], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(
+        _load(Path(__file__).parent / "histories" / f"{BEFORE_BATCHING}case_resolved_in_dialogue.json"),
+        raise_on_replay_failure=False,
+    )
+    assert isinstance(result.replay_failure, NondeterminismError)
+
+
+@workflow.defn(name="DisturbanceCaseWorkflow", sandboxed=False)
+class CaseUnpatched(DisturbanceCaseWorkflow):
+    """A careless change: someone deletes the patch and goes back to one write per activity."""
+
+    @workflow.run
+    async def run(self, input: CaseInput):
+        return await super().run(input)
+
+    async def _commit(self, state, commands):
+        self._state = state
+        for command in commands:
+            if not await carry_out_register(command):
+                await self._carry_out_other(command, state)
+
+
+async def test_removing_the_batching_patch_is_caught_on_todays_histories():
+    replayer = Replayer(workflows=[CaseUnpatched], data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(
         _load(Path(__file__).parent / "histories" / "case_resolved_in_dialogue.json"), raise_on_replay_failure=False
     )

@@ -9,7 +9,9 @@ permanent, the case opens a `deliver_by_hand` task and goes on.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -17,7 +19,7 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from domain.commands import CloseTask, OpenTask, RecordEvent, RecordReport, RecordVerdict, UpsertCase
     from domain.policy import EscalationPolicy
-    from domain.records import ActivityName
+    from domain.records import ActivityName, RegisterBatch, RegisterWrite
     from register.errors import NON_RETRYABLE as REGISTER_NON_RETRYABLE
 
 REGISTER_TIMEOUT = timedelta(seconds=30)
@@ -53,6 +55,39 @@ _REGISTER_ACTIVITIES = {
     OpenTask: ActivityName.OPEN_STAFF_TASK,
     CloseTask: ActivityName.CLOSE_STAFF_TASK,
 }
+
+
+BATCHED_REGISTER_WRITES = "batched-register-writes"
+"""Patch id: a turn's register writes go as one batch activity instead of one activity
+per record. Histories recorded before it replay through the old path."""
+
+
+async def carry_out(commands: list, case_id: str, other: Callable[[Any], Awaitable[None]] | None = None) -> None:
+    """Write every register command of one turn, and hand every other command (notices,
+    the prevention track) to `other`.
+
+    Since BATCHED_REGISTER_WRITES the writes go as one activity in one transaction, before
+    anything else of the turn runs, so a notice's disclosure can always refer to the case
+    row. Before it, each write was an activity of its own, interleaved with the other
+    commands in their order, and histories recorded then replay that way.
+    """
+    if not workflow.patched(BATCHED_REGISTER_WRITES):
+        for command in commands:
+            if not await carry_out_register(command) and other is not None:
+                await other(command)
+        return
+    register = [c for c in commands if type(c) in _REGISTER_ACTIVITIES]
+    if register:
+        batch = RegisterBatch(
+            case_id=case_id,
+            writes=tuple(RegisterWrite(name=_REGISTER_ACTIVITIES[type(c)], record=c.record) for c in register),
+        )
+        await workflow.execute_activity(
+            ActivityName.RECORD_REGISTER_BATCH, batch, start_to_close_timeout=REGISTER_TIMEOUT, retry_policy=REGISTER_RETRY
+        )
+    for command in commands:
+        if type(command) not in _REGISTER_ACTIVITIES and other is not None:
+            await other(command)
 
 
 async def carry_out_register(command) -> bool:

@@ -64,7 +64,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.view import CaseView, view_of
     from workflows import search_attributes as sa
-    from workflows.activities import NOTICE_TIMEOUT, carry_out_register, notice_retry
+    from workflows.activities import NOTICE_TIMEOUT, carry_out, notice_retry
     from workflows.prevention import PreventionWorkflow
 
 REPORT_SIGNAL = "report"
@@ -207,28 +207,30 @@ class DisturbanceCaseWorkflow:
     async def _commit(self, state: CaseState, commands: list) -> None:
         self._state = state
         self._commits += 1
-        for command in commands:
-            if await carry_out_register(command):
-                continue
-            match command:
-                case Notify(request=request):
-                    self._notices_in_flight += 1
-                    task = asyncio.create_task(self._send_notice(request, state.policy))
-                    self._notice_tasks.add(task)
-                    task.add_done_callback(self._notice_tasks.discard)
-                case StartPrevention(input=child_input):
-                    await workflow.start_child_workflow(
-                        PreventionWorkflow.run,
-                        child_input,
-                        id=child_input.workflow_id,
-                        parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-                    )
-                case CancelPrevention(workflow_id=child_id):
-                    try:
-                        await workflow.get_external_workflow_handle(child_id).cancel()
-                    except Exception:  # the track may have ended already
-                        workflow.logger.info("prevention track already gone", extra={"workflow": child_id})
+        await carry_out(commands, state.case_id, lambda command: self._carry_out_other(command, state))
         self._upsert_search_attributes()
+
+    async def _carry_out_other(self, command: Any, state: CaseState) -> None:
+        """A command that is not a register write: a notice (in the background) or the
+        prevention track."""
+        match command:
+            case Notify(request=request):
+                self._notices_in_flight += 1
+                task = asyncio.create_task(self._send_notice(request, state.policy))
+                self._notice_tasks.add(task)
+                task.add_done_callback(self._notice_tasks.discard)
+            case StartPrevention(input=child_input):
+                await workflow.start_child_workflow(
+                    PreventionWorkflow.run,
+                    child_input,
+                    id=child_input.workflow_id,
+                    parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                )
+            case CancelPrevention(workflow_id=child_id):
+                try:
+                    await workflow.get_external_workflow_handle(child_id).cancel()
+                except Exception:  # the track may have ended already
+                    workflow.logger.info("prevention track already gone", extra={"workflow": child_id})
 
     async def _send_notice(self, request: NoticeRequest, policy: EscalationPolicy) -> None:
         """Deliver one notice without holding up the case. A partner outage or a permanent

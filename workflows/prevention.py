@@ -36,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
         withdraw,
     )
     from domain.steps import StepInput
-    from workflows.activities import carry_out_register
+    from workflows.activities import carry_out
 
 
 @workflow.defn
@@ -84,8 +84,7 @@ class PreventionWorkflow:
     async def _commit(self, state: PreventionState, commands: list) -> None:
         self._state = state
         self._commits += 1
-        for command in commands:
-            await carry_out_register(command)
+        await carry_out(commands, state.input.case_id)
 
     @workflow.query(name="view")
     def view(self, role: Role | None = None) -> PreventionView:
