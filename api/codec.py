@@ -23,6 +23,7 @@ from starlette.routing import Route
 from temporalio.api.common.v1 import Payloads
 from temporalio.converter import PayloadCodec
 
+from runtime.codec import PayloadDecryptionError
 from runtime.logging import get_logger
 
 MAX_CODEC_BODY = 16 * 1024 * 1024
@@ -69,7 +70,7 @@ def codec_routes(codec: PayloadCodec, origins: Sequence[str], prefix: str = "/co
         operation = codec.encode if request.url.path.rstrip("/").endswith("/encode") else codec.decode
         try:
             result = Payloads(payloads=await operation(payloads.payloads))
-        except Exception as error:  # noqa: BLE001 - unknown key id or tampering: say so, keep serving
+        except PayloadDecryptionError as error:  # unknown key id or tampering: its message names the key id only
             log.warning("codec call failed", path=request.url.path, error=type(error).__name__)
             return JSONResponse({"error": str(error)}, status_code=422, headers=headers)
         return Response(json_format.MessageToJson(result), media_type="application/json", headers=headers)

@@ -96,6 +96,8 @@ class EncryptionCodec(PayloadCodec):
                 f"(configured: {', '.join(self._ciphers)}); add that key to TRYGG_PAYLOAD_KEYS"
             )
         data = payload.data
+        if len(data) < NONCE_BYTES + 16:
+            raise PayloadDecryptionError(f"payload encrypted with key id {key_id!r} is truncated")
         try:
             plain = cipher.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], key_id.encode())
         except InvalidTag:

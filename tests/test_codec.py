@@ -99,6 +99,12 @@ async def test_tampered_ciphertext_is_refused():
         await codec.decode([tampered])
 
 
+async def test_a_truncated_payload_is_refused():
+    truncated = Payload(metadata={"encoding": ENCODING, KEY_ID_METADATA: b"k1"}, data=b"short")
+    with pytest.raises(PayloadDecryptionError, match="truncated"):
+        await codec_for(new_key_setting("k1")).decode([truncated])
+
+
 async def test_a_payload_relabelled_with_another_key_id_is_refused():
     one, two = new_key_setting("k1"), new_key_setting("k2")
     codec = codec_for(one, two)
