@@ -2,9 +2,10 @@
 changed workflow is caught as nondeterministic. Re-record with
 `TRYGG_RECORD_HISTORIES=1 pytest tests/test_case_paths.py tests/test_case_updates.py`
 only when a workflow changes shape on purpose, behind `workflow.patched`, and keep the
-histories of the previous shape: `before_batched_writes_*` were recorded before the
-register writes of a turn became one batch activity, and still replay through the old
-branch of `workflows.activities.carry_out`."""
+histories of the previous shapes, which replay through the old branches of
+`workflows.activities.carry_out`: `before_batched_writes_*` were recorded when each register
+write was an activity of its own, `before_local_writes_*` when a turn's writes were one
+batch activity, and today's run that batch as a local activity."""
 
 from __future__ import annotations
 
@@ -25,18 +26,19 @@ from workflows.prevention import PreventionWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 BEFORE_BATCHING = "before_batched_writes_"
+BEFORE_LOCAL = "before_local_writes_"
 
 
 def _load(path: Path) -> WorkflowHistory:
     return WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
 
 
-def test_the_main_paths_are_recorded_in_both_shapes():
+def test_the_main_paths_are_recorded_in_every_shape():
     names = {p.stem for p in HISTORIES}
     main = {"case_resolved_in_dialogue", "case_corrected_after_warning", "case_action_plan_fulfilled",
             "case_terminated_after_failed_plan", "prevention_fulfilled"}  # fmt: skip
     assert main <= names
-    assert {BEFORE_BATCHING + name for name in main} <= names
+    assert {prefix + name for name in main for prefix in (BEFORE_BATCHING, BEFORE_LOCAL)} <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
@@ -68,7 +70,7 @@ async def test_a_changed_workflow_is_caught_as_nondeterministic():
 
 @workflow.defn(name="DisturbanceCaseWorkflow", sandboxed=False)
 class CaseUnpatched(DisturbanceCaseWorkflow):
-    """A careless change: someone deletes the patch and goes back to one write per activity."""
+    """A careless change: someone deletes the patches and goes back to one write per activity."""
 
     @workflow.run
     async def run(self, input: CaseInput):
@@ -81,9 +83,10 @@ class CaseUnpatched(DisturbanceCaseWorkflow):
                 await self._carry_out_other(command, state)
 
 
-async def test_removing_the_batching_patch_is_caught_on_todays_histories():
+@pytest.mark.parametrize("name", [f"{BEFORE_LOCAL}case_resolved_in_dialogue", "case_resolved_in_dialogue"])
+async def test_removing_the_patches_is_caught_on_the_newer_histories(name):
     replayer = Replayer(workflows=[CaseUnpatched], data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(
-        _load(Path(__file__).parent / "histories" / "case_resolved_in_dialogue.json"), raise_on_replay_failure=False
+        _load(Path(__file__).parent / "histories" / f"{name}.json"), raise_on_replay_failure=False
     )
     assert isinstance(result.replay_failure, NondeterminismError)
