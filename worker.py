@@ -24,7 +24,7 @@ from runtime.connections import connect_postgres, connect_temporal
 from runtime.logging import configure_logging, get_logger
 from runtime.process import exit_now
 from runtime.settings import Settings, load_settings
-from workflows import WORKFLOWS
+from workflows.registry import WORKFLOWS
 from workflows.area_picture import ensure_area_picture_schedule
 from workflows.retention import ensure_retention_schedule
 

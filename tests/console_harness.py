@@ -17,7 +17,7 @@ from temporalio.worker import Worker
 from activities import build_activities
 from runtime.settings import load_settings
 from tests.helpers import unique
-from workflows import WORKFLOWS
+from workflows.registry import WORKFLOWS
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -48,7 +48,7 @@ from tests.partner_servers import (
     webhook_partner,
 )
 from tests.standins import COORDINATOR, CaseDriver, case_policy, file_report
-from workflows import WORKFLOWS
+from workflows.registry import WORKFLOWS
 from workflows import activities as workflow_activities
 
 ADDRESS = "Storgatan 1 B, 582 22 Linköping"

@@ -12,7 +12,7 @@ from domain.retention import RetentionPolicy
 from register.retention import RetentionCounts
 from tests import register_factories as make
 from tests.helpers import eventually, running_worker, unique
-from workflows import WORKFLOWS
+from workflows.registry import WORKFLOWS
 from workflows.retention import RetentionInput, RetentionWorkflow, ensure_retention_schedule
 
 NOW = datetime(2031, 1, 1, tzinfo=UTC)

@@ -26,7 +26,6 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
@@ -62,6 +61,7 @@ with workflow.unsafe.imports_passed_through():
         VerifyReport,
         refusal,
     )
+    from domain.inputs import CaseInput
     from domain.view import CaseView, view_of
     from workflows import search_attributes as sa
     from workflows.activities import NOTICE_TIMEOUT, carry_out, notice_retry
@@ -73,27 +73,6 @@ REPORT_SIGNAL = "report"
 def case_workflow_id(tenancy_id: str) -> str:
     """The one workflow id a tenancy's case runs under (one open case per tenancy)."""
     return f"case-{tenancy_id}"
-
-
-class CaseInput(BaseModel):
-    """Start argument, and the continue-as-new argument (then `state` is set)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    policy: EscalationPolicy
-    state: CaseState | None = Field(default=None, description="Set only by continue-as-new.")
-    pending_reports: list[DisturbanceReport] = Field(default_factory=list)
-    pending_acknowledgements: list[NoticeAcknowledgement] = Field(default_factory=list)
-    pending_prevention_results: list[PreventionResult] = Field(default_factory=list)
-    pending_undelivered: list[NoticeUndelivered] = Field(default_factory=list)
-    search_attributes: bool = Field(
-        default=True,
-        description="Upsert Trygg's search attributes. Off only on the time-skipping test server, "
-        "which cannot register custom attributes.",
-    )
-    max_history_events_before_continue: int | None = Field(
-        default=None, ge=10, description="Tests force continue-as-new early; production leaves it to the server."
-    )
 
 
 @workflow.defn
