@@ -14,12 +14,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import asyncpg
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from register.migrate import apply_migrations
-from runtime.embedded import bundled_binary, postgres_url, start_embedded_postgres
+from runtime.embedded import bundled_binary, create_migrated_database, start_embedded_postgres
 from workflows import search_attributes
 
 DATABASES = ("memory", "file")
@@ -63,18 +61,7 @@ async def register_database() -> AsyncIterator[str]:
         base.chmod(0o755)
         server = start_embedded_postgres(base / "data", cleanup="delete")
         try:
-            name = f"bench_{uuid.uuid4().hex[:12]}"
-            admin = await asyncpg.connect(postgres_url(server))
-            try:
-                await admin.execute(f'CREATE DATABASE "{name}"')
-            finally:
-                await admin.close()
-            url = postgres_url(server, name)
-            connection = await asyncpg.connect(url)
-            try:
-                await apply_migrations(connection)
-            finally:
-                await connection.close()
+            url = await create_migrated_database(server, f"bench_{uuid.uuid4().hex[:12]}")
             yield url
         finally:
             server.cleanup()

@@ -52,3 +52,24 @@ def start_embedded_postgres(data_dir: Path, *, cleanup: str | None = "stop"):
 
 def postgres_url(server, database: str = "postgres") -> str:
     return server.get_uri(database=database)
+
+
+async def create_migrated_database(server, name: str) -> str:
+    """Create database `name` on an embedded server, bring it to the latest schema, and
+    return its URL: a clean register for a test module or a benchmark run."""
+    import asyncpg
+
+    from register.migrate import apply_migrations
+
+    admin = await asyncpg.connect(postgres_url(server))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = postgres_url(server, name)
+    connection = await asyncpg.connect(url)
+    try:
+        await apply_migrations(connection)
+    finally:
+        await connection.close()
+    return url

@@ -14,8 +14,7 @@ import pytest_asyncio
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from register.migrate import apply_migrations
-from runtime.embedded import bundled_binary, postgres_url, start_embedded_postgres
+from runtime.embedded import bundled_binary, create_migrated_database, start_embedded_postgres
 from runtime.logging import configure_logging
 from runtime.settings import LogFormat
 from workflows import search_attributes
@@ -65,18 +64,7 @@ def pg_server():
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def database_url(pg_server) -> AsyncIterator[str]:
     """A fresh, migrated database for the test module."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    admin = await asyncpg.connect(postgres_url(pg_server))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = postgres_url(pg_server, name)
-    connection = await asyncpg.connect(url)
-    try:
-        await apply_migrations(connection)
-    finally:
-        await connection.close()
+    url = await create_migrated_database(pg_server, f"t_{uuid.uuid4().hex[:16]}")
     yield url
 
 
