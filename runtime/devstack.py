@@ -9,6 +9,8 @@ servers fighting over one database; a lock left by a killed run is taken over.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import fcntl
 import os
 import signal
@@ -19,9 +21,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 from temporalio.client import Client
 
-from runtime.embedded import bundled_binary, postgres_url, start_embedded_postgres
+from runtime.embedded import bundled_binary, postgres_url, start_embedded_postgres, stop_embedded_postgres
 from runtime.logging import get_logger
 from runtime.settings import Settings
 from workflows import search_attributes
@@ -96,13 +99,53 @@ def temporal_command(settings: Settings, data_dir: Path) -> list[str]:
     return command
 
 
+def stop_leftover_temporal(database: Path, timeout: float = 20.0) -> int:
+    """Wait for (or stop) a Temporal server still running on our file database, left by a
+    `trygg dev` that was killed: two servers on one SQLite file lock each other out.
+    Returns how many there were."""
+    leftovers = [
+        process
+        for process in psutil.process_iter(["cmdline"])
+        if str(database) in (process.info["cmdline"] or []) and "start-dev" in (process.info["cmdline"] or [])
+    ]
+    for process in leftovers:
+        log.warning("stopping a Temporal server left by an earlier trygg dev", pid=process.pid)
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.terminate()
+    _, alive = psutil.wait_procs(leftovers, timeout=timeout)
+    for process in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+    return len(leftovers)
+
+
 def start_temporal(settings: Settings, data_dir: Path) -> subprocess.Popen:
+    stop_leftover_temporal(data_dir / "temporal.db")
     ensure_port_free(settings.temporal_port, "Temporal gRPC", "TRYGG_TEMPORAL_PORT")
     ensure_port_free(settings.ui_port, "Temporal Web UI", "TRYGG_UI_PORT")
     if settings.api_port:
         ensure_port_free(settings.api_port, "Trygg API", "TRYGG_API_PORT")
     log_file = (data_dir / "temporal.log").open("ab")
-    return subprocess.Popen(temporal_command(settings, data_dir), stdout=log_file, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        temporal_command(settings, data_dir),
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        preexec_fn=_die_with_parent,
+    )
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux to SIGTERM the Temporal server when `trygg dev`
+    dies, even by SIGKILL, so a killed run leaves no server holding the ports and the
+    file database (PostgreSQL, daemonised by pg_ctl, is found and reused instead)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: a killed run may leave the server behind
+        pass
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 async def wait_for_temporal(address: str, process: subprocess.Popen, timeout: float = 45.0) -> None:
@@ -151,4 +194,4 @@ async def run_dev_stack(settings: Settings, run_services: Callable[[DevStack], "
         finally:
             stop_process(temporal)
             if postgres is not None:
-                await asyncio.to_thread(postgres.cleanup)
+                await asyncio.to_thread(stop_embedded_postgres, postgres)

