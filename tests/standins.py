@@ -38,6 +38,7 @@ class StandIns:
         self.failing_notices = failing_notices or {}
         self.notice_attempts: dict[str, int] = defaultdict(int)
         self.batches = 0
+        self.refused_batches = 0
         self.verdict_gate: asyncio.Event | None = None
         """When set, recording a verdict waits for it: a test holds a step in flight."""
 
@@ -96,8 +97,11 @@ class StandIns:
 
     @activity.defn(name=ActivityName.RECORD_REGISTER_BATCH)
     async def record_register_batch(self, batch: RegisterBatch) -> None:
-        """A batch stands for its single writes: record each as that activity's call."""
+        """A batch stands for its single writes: record each as that activity's call.
+        The first `refused_batches` batches are refused as the register refuses bad data."""
         self.batches += 1
+        if self.batches <= self.refused_batches:
+            raise ApplicationError("case_id: no such case in the register", type="UnknownCase", non_retryable=True)
         self.calls.extend((write.name, write.record) for write in batch.writes)
 
     @activity.defn(name=ActivityName.SEND_NOTICE)

@@ -15,6 +15,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
     from domain.commands import CloseTask, OpenTask, RecordEvent, RecordReport, RecordVerdict, UpsertCase
@@ -57,6 +58,10 @@ _REGISTER_ACTIVITIES = {
 }
 
 
+class RegisterRefused(RuntimeError):
+    """Not an ApplicationError on purpose: it fails the workflow task, not the case."""
+
+
 BATCHED_REGISTER_WRITES = "batched-register-writes"
 """Patch id: a turn's register writes go as one batch activity instead of one activity
 per record. Histories recorded before it replay through the old path."""
@@ -73,8 +78,9 @@ async def carry_out(commands: list, case_id: str, other: Callable[[Any], Awaitab
 
     Since BATCHED_REGISTER_WRITES the writes go as one activity in one transaction, before
     anything else of the turn runs, so a notice's disclosure can always refer to the case
-    row; since LOCAL_REGISTER_WRITES that activity is a local one. Before it, each write was an activity of its own, interleaved with the other
-    commands in their order, and histories recorded then replay that way.
+    row; since LOCAL_REGISTER_WRITES that activity is a local one. Before them, each write
+    was an activity of its own, interleaved with the other commands in their order, and
+    histories recorded then replay that way.
     """
     if not workflow.patched(BATCHED_REGISTER_WRITES):
         for command in commands:
@@ -87,20 +93,21 @@ async def carry_out(commands: list, case_id: str, other: Callable[[Any], Awaitab
             case_id=case_id,
             writes=tuple(RegisterWrite(name=_REGISTER_ACTIVITIES[type(c)], record=c.record) for c in register),
         )
-        if workflow.patched(LOCAL_REGISTER_WRITES):
-            await workflow.execute_local_activity(
+        execute = workflow.execute_local_activity if workflow.patched(LOCAL_REGISTER_WRITES) else workflow.execute_activity
+        try:
+            await execute(
                 ActivityName.RECORD_REGISTER_BATCH,
                 batch,
                 start_to_close_timeout=REGISTER_TIMEOUT,
                 retry_policy=REGISTER_RETRY,
             )
-        else:
-            await workflow.execute_activity(
-                ActivityName.RECORD_REGISTER_BATCH,
-                batch,
-                start_to_close_timeout=REGISTER_TIMEOUT,
-                retry_policy=REGISTER_RETRY,
-            )
+        except FailureError as error:  # ActivityError, or the cause itself from a local activity
+            # The register refused records the ladder built: a defect in Trygg, never an
+            # outcome of the case. Failing the workflow task, not the workflow, keeps the
+            # case with its clocks and history; the task is retried until a fixed worker
+            # is deployed, and operators see it as a failing workflow task.
+            cause = error.cause if error.cause is not None else error
+            raise RegisterRefused(f"the register refused this turn's records: {cause}") from error
     for command in commands:
         if type(command) not in _REGISTER_ACTIVITIES and other is not None:
             await other(command)
