@@ -13,7 +13,7 @@ import typer
 from client.cases import ALL_STEPS, CaseSummary, ReportReceipt
 from client.errors import InvalidInput
 from client.timeline import Timeline
-from console.session import JSON_OPTION, connected, emit, fail, run, settings_or_exit
+from console.session import JSON_OPTION, connected, emit, fail, parse_role, run, settings_or_exit
 from domain.models import Actor, Role
 from domain.view import CaseView
 
@@ -164,12 +164,7 @@ def show(
     Example: trygg show T-1001 --role coordinator
     """
     settings = settings_or_exit()
-    as_role = None
-    if role is not None:
-        try:
-            as_role = Role(role)
-        except ValueError:
-            fail(f"--role: unknown role '{role}'", 2)
+    as_role = parse_role(role)
 
     async def go() -> CaseView:
         async with connected(settings) as client:

@@ -7,8 +7,7 @@ from typing import Optional
 
 import typer
 
-from console.session import JSON_OPTION, connected, emit, fail, run, settings_or_exit
-from domain.models import Role
+from console.session import JSON_OPTION, connected, emit, fail, parse_role, run, settings_or_exit
 from register.queries import InboxItem, RegisterStatistics
 
 
@@ -28,12 +27,7 @@ def inbox(
     Example: trygg inbox --role coordinator --area Ryd
     """
     settings = settings_or_exit()
-    as_role = None
-    if role is not None:
-        try:
-            as_role = Role(role)
-        except ValueError:
-            fail(f"--role: unknown role '{role}'", 2)
+    as_role = parse_role(role)
 
     async def go() -> list[InboxItem]:
         async with connected(settings, register=True) as client:

@@ -15,6 +15,7 @@ import typer
 from pydantic import BaseModel
 
 from client import TryggClient, TryggError
+from domain.models import Role
 from runtime.codec import KeySettingError, ensure_key_file, parse_keys, read_key_file
 from runtime.connections import ConnectionFailed, connect_postgres, connect_temporal
 from runtime.settings import Settings, SettingsError, load_settings
@@ -56,6 +57,17 @@ def with_dev_payload_keys(settings: Settings, *, create: bool = False) -> Settin
     except KeySettingError as error:
         raise SettingsError(f"{path}: {error}") from None
     return settings.model_copy(update={"payload_keys": keys})
+
+
+def parse_role(value: str | None) -> Role | None:
+    """`--role`, checked against the closed list of roles (exit 2 naming the option)."""
+    if value is None:
+        return None
+    try:
+        return Role(value)
+    except ValueError:
+        fail(f"--role: unknown role '{value}'; one of {', '.join(r.value for r in Role)}", 2)
+        raise
 
 
 def database_url(settings: Settings) -> str | None:
