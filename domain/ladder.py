@@ -438,21 +438,10 @@ def _on_report(turn: _Turn, report: DisturbanceReport) -> None:
         place=report.place,
     )
     s.reports.append(entry)
+    # The register's record is the case's entry plus the complainant, kept only there.
+    unverified = entry.model_dump(exclude={"verified", "verdict_at"})
     turn.commands.append(
-        RecordReport(
-            record=ReportRecord(
-                case_id=s.case_id,
-                report_id=report_id,
-                external_ref=report.external_ref,
-                source_kind=report.source_kind,
-                category=report.category,
-                severity=report.severity,
-                occurred_at=report.occurred_at,
-                received_at=turn.now,
-                place=report.place,
-                complainant=report.complainant,
-            )
-        )
+        RecordReport(record=ReportRecord(case_id=s.case_id, complainant=report.complainant, **unverified))
     )
     turn.record("report_received", report_id=report_id, category=report.category, severity=report.severity)
     turn.open_task(TaskKind.VERIFY_REPORT, s.owner_role, ref=report_id)
