@@ -81,13 +81,33 @@ def ensure_port_free(port: int, what: str, setting: str) -> None:
             ) from None
 
 
+def free_port(excluding: set[int]) -> int:
+    """A port the kernel calls free that is none of `excluding`.
+
+    The dev server picks its HTTP API and metrics ports this way when not told, but
+    before its own gRPC listener is bound, so it can hand the HTTP API the gRPC port
+    and fail with "address already in use" (seen once in CI). Choosing them here,
+    around the ports we are about to use, rules that out."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if port not in excluding:
+            return port
+
+
 def temporal_command(settings: Settings, data_dir: Path) -> list[str]:
+    taken = {settings.temporal_port, settings.ui_port, settings.api_port or 0, settings.metrics_port or 0}
+    http_port = free_port(taken)
+    metrics_port = free_port(taken | {http_port})
     command = [
         bundled_binary("temporal"), "server", "start-dev",
         "--db-filename", str(data_dir / "temporal.db"),
         "--ip", "127.0.0.1",
         "--port", str(settings.temporal_port),
         "--ui-port", str(settings.ui_port),
+        "--http-port", str(http_port),
+        "--metrics-port", str(metrics_port),
         "--log-level", "error",
     ]  # fmt: skip
     if settings.payload_keys and settings.api_port:

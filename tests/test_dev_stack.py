@@ -164,3 +164,38 @@ async def test_a_killed_trygg_dev_leaves_a_stale_lock_that_the_next_start_takes_
         assert await second.interrupt() == 0, "".join(second.output)
     await asyncio.sleep(0.5)
     assert processes_using(data_dir) == []
+
+
+def test_the_dev_server_is_given_every_port_it_listens_on(tmp_path, monkeypatch):
+    """Left to itself the dev server picks its HTTP API and metrics ports before its
+    gRPC port is bound and can pick that one (CI saw "bind: address already in use" on
+    a restart). So Trygg names them all, and none repeats another."""
+    import runtime.devstack as devstack
+    from runtime.settings import load_settings
+
+    settings = load_settings(temporal_port=41001, ui_port=41002, api_port=41003, metrics_port=41004)
+    offered = iter([41001, 41002, 41003, 41004, 41005, 41005, 41006])
+    monkeypatch.setattr(devstack.socket, "socket", lambda *_: _FakeProbe(next(offered)))
+
+    command = devstack.temporal_command(settings, tmp_path)
+    ports = {flag: int(command[command.index(flag) + 1]) for flag in ("--port", "--ui-port", "--http-port", "--metrics-port")}
+    assert ports == {"--port": 41001, "--ui-port": 41002, "--http-port": 41005, "--metrics-port": 41006}
+
+
+class _FakeProbe:
+    """Stands in for the kernel's choice of a free port, so the test can offer taken ones."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        return False
+
+    def bind(self, _address) -> None:
+        pass
+
+    def getsockname(self):
+        return ("127.0.0.1", self.port)
