@@ -17,6 +17,7 @@ from pathlib import Path
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from runtime.devstack import local_server_ports
 from runtime.embedded import bundled_binary, create_migrated_database, start_embedded_postgres
 from workflows import search_attributes
 
@@ -34,6 +35,7 @@ async def dev_server(database: str) -> AsyncIterator[WorkflowEnvironment]:
             data_converter=pydantic_data_converter,
             dev_server_database_filename=str(Path(scratch) / "temporal.db") if database == "file" else None,
             dev_server_log_level="error",
+            **local_server_ports(),
         )
         try:
             yield env

@@ -96,6 +96,15 @@ def free_port(excluding: set[int]) -> int:
             return port
 
 
+def local_server_ports() -> dict:
+    """`WorkflowEnvironment.start_local` arguments that name the gRPC, HTTP API and
+    metrics ports, all distinct, for the test and benchmark servers (see `free_port`)."""
+    grpc = free_port(set())
+    http = free_port({grpc})
+    metrics = free_port({grpc, http})
+    return {"port": grpc, "dev_server_extra_args": ["--http-port", str(http), "--metrics-port", str(metrics)]}
+
+
 def temporal_command(settings: Settings, data_dir: Path) -> list[str]:
     taken = {settings.temporal_port, settings.ui_port, settings.api_port or 0, settings.metrics_port or 0}
     http_port = free_port(taken)

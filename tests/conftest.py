@@ -14,6 +14,7 @@ import pytest_asyncio
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from runtime.devstack import local_server_ports
 from runtime.embedded import bundled_binary, create_migrated_database, start_embedded_postgres
 from runtime.logging import configure_logging
 from runtime.settings import LogFormat
@@ -44,6 +45,7 @@ async def local_env() -> AsyncIterator[WorkflowEnvironment]:
         search_attributes=search_attributes.ALL,
         data_converter=pydantic_data_converter,
         dev_server_log_level="error",
+        **local_server_ports(),
     )
     try:
         yield env
