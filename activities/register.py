@@ -109,6 +109,7 @@ _WRITES: dict[str, tuple[str, Sequence[str], Callable[[asyncpg.Connection, Any],
     ActivityName.RECORD_REPORT_VERDICT: ("reports", writes.VERDICT_PARAMS, writes.record_report_verdict),
     ActivityName.OPEN_STAFF_TASK: ("staff_tasks", writes.TASK_PARAMS, writes.open_staff_task),
     ActivityName.CLOSE_STAFF_TASK: ("staff_tasks", writes.CLOSE_PARAMS, writes.close_staff_task),
+    ActivityName.ASSIGN_STAFF_TASK: ("staff_tasks", writes.ASSIGN_PARAMS, writes.assign_staff_task),
     ActivityName.RECORD_DISCLOSURE: ("disclosures", writes.DISCLOSURE_PARAMS, writes.record_disclosure),
 }
 """Each register write by the activity name it stands for: (table, query parameters, write)."""

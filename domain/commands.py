@@ -8,6 +8,7 @@ from pydantic import AwareDatetime
 from domain.models import Frozen, TenancyRef
 from domain.policy import EscalationPolicy
 from domain.records import (
+    AssignStaffTask,
     CaseEventRecord,
     CaseRecord,
     CloseStaffTask,
@@ -41,6 +42,10 @@ class OpenTask(Frozen):
 
 class CloseTask(Frozen):
     record: CloseStaffTask
+
+
+class AssignTask(Frozen):
+    record: AssignStaffTask
 
 
 class Notify(Frozen):
@@ -89,6 +94,7 @@ Command = (
     | RecordVerdict
     | OpenTask
     | CloseTask
+    | AssignTask
     | Notify
     | StartClock
     | CancelClock

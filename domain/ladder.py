@@ -13,6 +13,7 @@ from typing import Any
 
 from domain.calendar import WorkingCalendar, add_months
 from domain.commands import (
+    AssignTask,
     CancelClock,
     CancelPrevention,
     Close,
@@ -32,6 +33,7 @@ from domain.events import ClockFired, NoticeAcknowledged, NoticeUndelivered, Pre
 from domain.models import SYSTEM_ACTOR, Actor, DisturbanceReport, Role, Severity
 from domain.policy import EscalationPolicy, TaskKind
 from domain.records import (
+    AssignStaffTask,
     CaseEventRecord,
     CaseRecord,
     CloseStaffTask,
@@ -228,6 +230,20 @@ class _Turn:
         self.cancel_clocks(ref=task_id)
         for twin in [t.task_id for t in self.s.tasks.values() if t.escalation_of == task_id]:
             self.close_task(twin, status)
+
+    def assign_open_tasks(self, assignee: str) -> None:
+        """The case's new assignee takes over the owner role's open tasks: an inbox that
+        still named the previous coordinator would leave the work with nobody. Tasks for
+        other roles (the lawyer's, the team lead's escalations) stay as they are."""
+        for task in list(self.s.tasks.values()):
+            if task.role is not self.s.owner_role or task.escalation_of is not None or task.assignee == assignee:
+                continue
+            self.s.tasks[task.task_id] = task.model_copy(update={"assignee": assignee})
+            self.commands.append(
+                AssignTask(
+                    record=AssignStaffTask(case_id=self.s.case_id, task_id=task.task_id, assignee=assignee, at=self.now)
+                )
+            )
 
     def close_tasks(self, kinds: frozenset[str], status: TaskStatus = TaskStatus.DONE, ref: str | None = None) -> None:
         for task in list(self.s.tasks.values()):
@@ -511,6 +527,7 @@ def _on_step(turn: _Turn, step: StepInput) -> None:
         case Assign():
             s.assignee = step.assignee
             turn.record("assigned", actor, reason, assignee=step.assignee)
+            turn.assign_open_tasks(step.assignee)
         case RecordContact():
             turn.record("tenant_contacted", actor, reason, method=step.method)
             turn.close_tasks(frozenset({TaskKind.FIRST_CONTACT}))

@@ -97,6 +97,15 @@ class StaffTaskRecord(Frozen):
     escalated: bool = False
 
 
+class AssignStaffTask(Frozen):
+    """Give an open task to a named member of staff (the case was assigned to them)."""
+
+    case_id: str = ID
+    task_id: str = ID
+    assignee: str = Field(min_length=1, max_length=64)
+    at: AwareDatetime
+
+
 class CloseStaffTask(Frozen):
     case_id: str = ID
     task_id: str = ID
@@ -177,6 +186,7 @@ class ActivityName:
     RECORD_REPORT_VERDICT = "record_report_verdict"  # ReportVerdict -> None
     OPEN_STAFF_TASK = "open_staff_task"  # StaffTaskRecord -> None
     CLOSE_STAFF_TASK = "close_staff_task"  # CloseStaffTask -> None
+    ASSIGN_STAFF_TASK = "assign_staff_task"  # AssignStaffTask -> None (only inside a batch)
     RECORD_DISCLOSURE = "record_disclosure"  # DisclosureRecord -> None
     SEND_NOTICE = "send_notice"  # NoticeRequest -> NoticeOutcome
     RECORD_REGISTER_BATCH = "record_register_batch"  # RegisterBatch -> None (one turn's writes, one transaction)
@@ -191,6 +201,7 @@ REGISTER_RECORD_TYPES: dict[str, type[Frozen]] = {
     ActivityName.RECORD_REPORT_VERDICT: ReportVerdict,
     ActivityName.OPEN_STAFF_TASK: StaffTaskRecord,
     ActivityName.CLOSE_STAFF_TASK: CloseStaffTask,
+    ActivityName.ASSIGN_STAFF_TASK: AssignStaffTask,
 }
 """The single register writes a batch may hold, by the activity each stands for."""
 
@@ -199,7 +210,7 @@ class RegisterWrite(Frozen):
     """One write of a batch: `name` is the single activity it stands for."""
 
     name: str
-    record: CaseRecord | CaseEventRecord | ReportRecord | ReportVerdict | StaffTaskRecord | CloseStaffTask
+    record: CaseRecord | CaseEventRecord | ReportRecord | ReportVerdict | StaffTaskRecord | CloseStaffTask | AssignStaffTask
 
     @model_validator(mode="before")
     @classmethod

@@ -17,6 +17,7 @@ import json
 import asyncpg
 
 from domain.records import (
+    AssignStaffTask,
     CaseEventRecord,
     CaseRecord,
     CloseStaffTask,
@@ -179,6 +180,27 @@ async def close_staff_task(conn: asyncpg.Connection, record: CloseStaffTask) -> 
         record.case_id, record.task_id, record.status.value, record.at,
     )  # fmt: skip
     if closed:
+        return True
+    if not await conn.fetchval(
+        "SELECT true FROM staff_tasks WHERE case_id = $1 AND task_id = $2", record.case_id, record.task_id
+    ):
+        raise refused(UNKNOWN_TASK, "task_id", "no such task on this case in the register")
+    return False
+
+
+ASSIGN_PARAMS = ("case_id", "task_id", "assignee", "at")
+
+
+async def assign_staff_task(conn: asyncpg.Connection, record: AssignStaffTask) -> bool:
+    """Give an open task to a named assignee; a closed task keeps who held it, and a
+    repeat changes nothing."""
+    assigned = await conn.fetchval(
+        """UPDATE staff_tasks SET assignee = $3
+            WHERE case_id = $1 AND task_id = $2 AND status = 'open' AND assignee IS DISTINCT FROM $3
+           RETURNING true""",
+        record.case_id, record.task_id, record.assignee,
+    )  # fmt: skip
+    if assigned:
         return True
     if not await conn.fetchval(
         "SELECT true FROM staff_tasks WHERE case_id = $1 AND task_id = $2", record.case_id, record.task_id

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import event as event_note
 from hypothesis import strategies as st
 
-from domain.commands import Notify, OpenTask, RecordEvent, StartPrevention, UpsertCase
+from domain.commands import AssignTask, Notify, OpenTask, RecordEvent, StartPrevention, UpsertCase
 from domain.events import ClockFired, NoticeAcknowledged, NoticeUndelivered, PreventionFinished, PreventionResult, ReportReceived
 from domain.ladder import decide, open_case
 from domain.models import Actor, Category, Complainant, DisturbanceReport, HousingForm, Role, Severity, SourceKind, TenancyRef
@@ -140,6 +140,10 @@ def _invariants(state: CaseState, ledger: Ledger) -> None:
         assert state.tasks or state.clocks or running_track, f"stage {state.stage} has nothing pending"
     else:
         assert not state.tasks and not state.clocks
+    if state.assignee is not None:
+        for task in state.tasks.values():
+            if task.role is state.owner_role and task.escalation_of is None:
+                assert task.assignee == state.assignee, "the case's assignee holds the owner's open tasks"
     assert len(ledger.ids) == len(set(ledger.ids)), "ids are unique"
     assert ledger.versions == sorted(set(ledger.versions)), "case record versions only grow"
     for notice in ledger.notices:
@@ -228,6 +232,27 @@ def test_senior_housing_tasks_go_to_the_senior_coordinator_and_fire_hazards_to_t
     roles = {c.record.kind: c.record.role for c in commands if isinstance(c, OpenTask)}
     assert roles == {"verify_report": Role.SENIOR_COORDINATOR, "fire_hazard": Role.FIRE_SAFETY_OFFICER}
     assert [c.request.kind for c in commands if isinstance(c, Notify)] == [NoticeKind.FIRE_HAZARD]
+
+
+def test_assigning_the_case_hands_the_owner_roles_open_tasks_to_the_assignee():
+    state, _ = open_case(_report("a", Category.FIRE_HAZARD, Severity.SERIOUS, HousingForm.ORDINARY), START, POLICY, "c", "w")
+    verify_task = next(t for t in state.tasks.values() if t.kind == "verify_report")
+    for _ in range(2):  # the reminder, then the escalation to the team lead
+        (clock,) = [c for c in state.clocks.values() if c.ref == verify_task.task_id]
+        state, _ = decide(state, ClockFired(clock_id=clock.clock_id), clock.fires_at)
+    lead = Actor(id="lead-1", role=Role.TEAM_LEAD)
+
+    state, commands = decide(state, Assign(actor=lead, reason="Maja takes Ryd", assignee="maja.l"), START + timedelta(days=9))
+    assigned = [c.record for c in commands if isinstance(c, AssignTask)]
+    assert [(a.task_id, a.assignee) for a in assigned] == [(verify_task.task_id, "maja.l")]
+    holders = {(t.kind, t.role): t.assignee for t in state.tasks.values()}
+    assert holders == {
+        ("verify_report", Role.COORDINATOR): "maja.l",
+        ("verify_report", Role.TEAM_LEAD): None,  # the escalation stays with the lead
+        ("fire_hazard", Role.FIRE_SAFETY_OFFICER): None,  # another role's task
+    }
+    _, again = decide(state, Assign(actor=lead, reason="again", assignee="maja.l"), START + timedelta(days=9))
+    assert not [c for c in again if isinstance(c, AssignTask)], "assigning the same person again moves nothing"
 
 
 def _letters_tenancy() -> TenancyRef:

@@ -31,7 +31,7 @@ from domain.models import Complainant, DisturbanceReport, Role, SourceKind, Tena
 from domain.policy import TaskKind
 from domain.records import NoticeKind
 from domain.state import CaseStage, ClockKind
-from domain.steps import IssueWarning, RecordContact, RecordDialogue
+from domain.steps import Assign, IssueWarning, RecordContact, RecordDialogue
 from partners.channels import SmtpSettings
 from partners.directory import PartnerDirectory
 from partners.signing import signed_headers
@@ -248,6 +248,18 @@ async def test_a_warned_case_is_in_the_register_and_every_notice_reached_its_par
     assert (stats.active_cases, stats.active_by_stage, stats.active_by_category) == (1, {"follow_up": 1}, {"noise": 1})
     assert {"reported", "contact", "dialogue"} <= set(stats.median_days_per_stage)
     assert_nothing_personal_in_logs(caplog)
+
+
+async def test_assigning_a_case_puts_its_open_task_in_the_assignees_inbox(local_env, pg_pool):
+    area = unique("E2E")
+    async with trygg(local_env, pg_pool) as stack:
+        case = await open_case(stack, home(area))
+        case_id = (await case.view()).case_id
+        view = await case.step("assign", Assign(actor=COORDINATOR, reason="Maja has Ryd", assignee="maja.l"))
+        assert [t.assignee for t in view.open_tasks] == ["maja.l"]
+        await case.handle.terminate("test over")
+    inbox = await staff_inbox(pg_pool, now=datetime.now(UTC), assignee="maja.l", area=area)
+    assert [(i.case_id, i.kind) for i in inbox] == [(case_id, TaskKind.VERIFY_REPORT)]
 
 
 async def test_a_social_services_outage_leaves_deliver_by_hand_tasks_and_the_case_goes_on(local_env, pg_pool, caplog):

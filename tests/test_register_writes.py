@@ -13,7 +13,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.register import RegisterActivities
 from domain.models import Role
-from domain.records import REGISTER_RECORD_TYPES, RegisterBatch, RegisterWrite, ReportVerdict, StaffTaskRecord, TaskStatus
+from domain.records import REGISTER_RECORD_TYPES, AssignStaffTask, RegisterBatch, RegisterWrite, ReportVerdict, StaffTaskRecord, TaskStatus
 from register.errors import explain
 from tests import register_factories as make
 from tests.register_factories import T0
@@ -226,3 +226,22 @@ async def test_a_batch_with_data_the_register_cannot_hold_writes_none_of_it(env,
         await env.run(acts.record_register_batch, batch_of(opened, make.event(opened.case_id), orphan))
     assert refused.value.non_retryable and "case_id" in refused.value.message
     assert await count(pg_pool, "cases WHERE case_id = $1", opened.case_id) == 0, "the batch is one transaction"
+
+
+async def test_assigning_moves_an_open_task_once_and_leaves_a_closed_one_alone(env, acts, pg_pool):
+    opened, other = make.case(), make.case()
+    waiting, done = make.task(opened.case_id), make.task(opened.case_id)
+    await env.run(acts.record_register_batch, batch_of(opened, waiting, done))
+    await env.run(acts.close_staff_task, make.close(done, TaskStatus.DONE))
+
+    to_maja = [AssignStaffTask(case_id=opened.case_id, task_id=t.task_id, assignee="maja.l", at=T0) for t in (waiting, done)]
+    await env.run(acts.record_register_batch, batch_of(*to_maja))
+    await env.run(acts.record_register_batch, batch_of(to_maja[0]))  # a retry: no change
+    rows = dict(await pg_pool.fetch("SELECT task_id, assignee FROM staff_tasks WHERE case_id = $1", opened.case_id))
+    assert rows == {waiting.task_id: "maja.l", done.task_id: done.assignee}
+
+    await env.run(acts.upsert_case, other)
+    stranger = AssignStaffTask(case_id=other.case_id, task_id=waiting.task_id, assignee="maja.l", at=T0)
+    with pytest.raises(ApplicationError) as refused:
+        await env.run(acts.record_register_batch, batch_of(stranger))
+    assert (refused.value.type, refused.value.message.split(":")[0]) == ("UnknownTask", "task_id")

@@ -18,7 +18,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.commands import CloseTask, OpenTask, RecordEvent, RecordReport, RecordVerdict, UpsertCase
+    from domain.commands import AssignTask, CloseTask, OpenTask, RecordEvent, RecordReport, RecordVerdict, UpsertCase
     from domain.policy import EscalationPolicy
     from domain.records import ActivityName, RegisterBatch, RegisterWrite
     from register.errors import NON_RETRYABLE as REGISTER_NON_RETRYABLE
@@ -55,6 +55,7 @@ _REGISTER_ACTIVITIES = {
     RecordVerdict: ActivityName.RECORD_REPORT_VERDICT,
     OpenTask: ActivityName.OPEN_STAFF_TASK,
     CloseTask: ActivityName.CLOSE_STAFF_TASK,
+    AssignTask: ActivityName.ASSIGN_STAFF_TASK,
 }
 
 
@@ -84,6 +85,8 @@ async def carry_out(commands: list, case_id: str, other: Callable[[Any], Awaitab
     """
     if not workflow.patched(BATCHED_REGISTER_WRITES):
         for command in commands:
+            if type(command) is AssignTask:
+                continue  # no such write before batches; it exists only inside one
             if not await carry_out_register(command) and other is not None:
                 await other(command)
         return
