@@ -21,7 +21,7 @@ from domain.commands import CloseTask, Command, OpenTask, PreventionInput, Recor
 from domain.models import SYSTEM_ACTOR, Actor, Frozen, Role
 from domain.policy import TaskKind
 from domain.records import CaseEventRecord, CloseStaffTask, StaffTaskRecord, TaskStatus
-from domain.state import PreventionOutcome, TaskState
+from domain.state import Clock, ClockKind, PreventionOutcome, TaskState
 from domain.steps import StepInput
 
 
@@ -93,6 +93,9 @@ class PreventionState(BaseModel):
     reviews: list[ReviewEntry] = Field(default_factory=list)
     outcome: PreventionOutcome | None = None
     tasks: dict[str, TaskState] = Field(default_factory=dict)
+    clocks: dict[str, Clock] = Field(
+        default_factory=dict, description="Reminder and escalation clocks of the open tasks, as on the case."
+    )
 
 
 class PreventionView(Frozen):
@@ -107,6 +110,8 @@ class PreventionView(Frozen):
     reviews: tuple[ReviewEntry, ...]
     outcome: PreventionOutcome | None
     open_tasks: tuple[str, ...]
+    overdue: bool = False
+    escalated: bool = False
     allowed_steps: tuple[str, ...]
 
 
@@ -154,6 +159,8 @@ def prevention_view(state: PreventionState, role: Role | None = None) -> Prevent
         reviews=tuple(state.reviews),
         outcome=state.outcome,
         open_tasks=tuple(sorted(t.kind for t in state.tasks.values())),
+        overdue=any(t.overdue for t in state.tasks.values()),
+        escalated=any(t.escalated for t in state.tasks.values()),
         allowed_steps=prevention_allowed_steps(state, role),
     )
 
@@ -187,27 +194,41 @@ class _PTurn:
         policy = self.s.input.policy
         due = policy.calendar().due_at(self.now, policy.task_days(kind))
         task = TaskState(task_id=self.next_id("t"), kind=kind, role=Role.PREVENTION_TEAM, due_at=due, opened_at=self.now)
+        self._open(task)
+        self.start_clock(ClockKind.TASK_DUE, due, task.task_id)
+
+    def _open(self, task: TaskState) -> None:
         self.s.tasks[task.task_id] = task
         self.commands.append(
             OpenTask(
                 record=StaffTaskRecord(
                     case_id=self.s.input.case_id,
                     task_id=task.task_id,
-                    kind=kind,
+                    kind=task.kind,
                     role=task.role,
                     area=self.s.input.tenancy.area,
-                    due_at=due,
-                    opened_at=self.now,
+                    due_at=task.due_at,
+                    opened_at=task.opened_at,
+                    escalated=task.escalation_of is not None,
                 )
             )
         )
 
     def close_tasks(self, status: TaskStatus = TaskStatus.DONE) -> None:
+        """Close every open task (a step or the end of the track answers all of them),
+        with its clocks."""
         for task_id in list(self.s.tasks):
             del self.s.tasks[task_id]
             self.commands.append(
                 CloseTask(record=CloseStaffTask(case_id=self.s.input.case_id, task_id=task_id, status=status, at=self.now))
             )
+        self.s.clocks.clear()
+
+    def start_clock(self, kind: ClockKind, fires_at: datetime, ref: str) -> None:
+        """The clock's id comes from its task, not from `seq`: tracks that started before
+        task clocks existed must number their events and tasks as they did then."""
+        clock = Clock(clock_id=f"{ref}:{kind}", seq=self.s.seq, kind=kind, fires_at=fires_at, ref=ref)
+        self.s.clocks[clock.clock_id] = clock
 
     def schedule_review(self) -> None:
         self.s.next_review_at = self.now + timedelta(weeks=self.s.input.policy.action_plan_review_weeks)
@@ -259,6 +280,44 @@ def review_due(state: PreventionState, now: datetime) -> tuple[PreventionState, 
         turn.open_task(TaskKind.REVIEW_ACTION_PLAN)
     turn.schedule_review()
     return turn.s, turn.commands
+
+
+def next_clock(state: PreventionState) -> Clock | None:
+    """The clock that fires first (creation order breaks a tie)."""
+    return min(state.clocks.values(), key=lambda c: (c.fires_at, c.seq), default=None)
+
+
+def prevention_clock_fired(state: PreventionState, clock_id: str, now: datetime) -> tuple[PreventionState, list[Command]]:
+    """A task of the track went unanswered: at its deadline a reminder (the task shows as
+    overdue), then, `escalate_after_working_days` later, a copy for the team lead, as on
+    the case: the track's work must not wait unseen while a tenancy is at stake."""
+    turn = _PTurn(state, now)
+    s = turn.s
+    clock = s.clocks.pop(clock_id, None)
+    task = s.tasks.get(clock.ref) if clock is not None else None
+    if task is None:
+        return state, []
+    policy = s.input.policy
+    if clock.kind is ClockKind.TASK_DUE:
+        s.tasks[task.task_id] = task.model_copy(update={"overdue": True})
+        turn.record("task_reminder", task_id=task.task_id, task_kind=task.kind, role=task.role)
+        escalate_at = policy.calendar().due_at(now, policy.escalate_after_working_days)
+        turn.start_clock(ClockKind.TASK_ESCALATION, escalate_at, task.task_id)
+    elif clock.kind is ClockKind.TASK_ESCALATION:
+        s.tasks[task.task_id] = task.model_copy(update={"escalated": True})
+        turn.record("task_escalated", task_id=task.task_id, task_kind=task.kind, to_role=Role.TEAM_LEAD)
+        turn._open(
+            TaskState(
+                task_id=f"{task.task_id}.lead",
+                kind=task.kind,
+                role=Role.TEAM_LEAD,
+                due_at=policy.calendar().due_at(now, policy.escalate_after_working_days),
+                opened_at=now,
+                escalated=True,
+                escalation_of=task.task_id,
+            )
+        )
+    return s, turn.commands
 
 
 def withdraw(state: PreventionState, now: datetime) -> tuple[PreventionState, list[Command]]:

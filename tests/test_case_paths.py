@@ -138,6 +138,41 @@ async def test_fulfilled_action_plan_returns_to_follow_up_and_closes(time_env):
     assert final.outcome is Outcome.ACTION_PLAN_FULFILLED
 
 
+async def test_an_unagreed_action_plan_reminds_then_escalates_to_team_lead(time_env):
+    client, standins = time_env.client, StandIns()
+    async with case_worker(client, standins) as queue:
+        case, track = await _case_in_prevention(client, queue)
+        (plan_task,) = [t for t in standins.of(ActivityName.OPEN_STAFF_TASK) if t.kind == TaskKind.AGREE_ACTION_PLAN]
+        await time_env.sleep(plan_task.due_at - plan_task.opened_at - timedelta(hours=1))
+        assert not (await track.view()).overdue, "not before its deadline"
+        await time_env.sleep(timedelta(hours=2))
+
+        def about_the_plan(kind: str) -> list:
+            return [e for e in standins.of(ActivityName.RECORD_CASE_EVENT)
+                    if e.kind == kind and e.data.get("task_id") == plan_task.task_id]  # fmt: skip
+
+        async def reminded():
+            view = await track.view()
+            assert view.overdue and not view.escalated and len(about_the_plan("task_reminder")) == 1
+
+        await eventually(reminded)
+        await time_env.sleep(timedelta(days=6))  # past 2 more working days, weekend or not
+
+        async def escalated():
+            assert (await track.view()).escalated and len(about_the_plan("task_escalated")) == 1
+
+        await eventually(escalated)
+        (lead_task,) = [t for t in standins.of(ActivityName.OPEN_STAFF_TASK)
+                        if t.role is Role.TEAM_LEAD and t.kind == TaskKind.AGREE_ACTION_PLAN]  # fmt: skip
+        assert (lead_task.escalated, lead_task.task_id) == (True, f"{plan_task.task_id}.lead")
+        view = await track.agree_plan()
+        assert view.open_tasks == () and not view.overdue
+        closed = {c.task_id for c in standins.of(ActivityName.CLOSE_STAFF_TASK)}
+        assert {plan_task.task_id, lead_task.task_id} <= closed, "agreeing the plan answers the lead's copy too"
+        await keep_history(track.handle, "prevention_overdue_plan_escalated")
+        await case.handle.terminate("test over")
+
+
 async def test_failed_plan_goes_to_termination_approved_inside_the_window(time_env):
     client, standins = time_env.client, StandIns()
     async with case_worker(client, standins) as queue:

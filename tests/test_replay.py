@@ -5,7 +5,9 @@ only when a workflow changes shape on purpose, behind `workflow.patched`, and ke
 histories of the previous shapes, which replay through the old branches of
 `workflows.activities.carry_out`: `before_batched_writes_*` were recorded when each register
 write was an activity of its own, `before_local_writes_*` when a turn's writes were one
-batch activity, and today's run that batch as a local activity."""
+batch activity, and today's run that batch as a local activity. The prevention track has
+one more shape: `before_task_clocks_*` were recorded before its tasks had reminder and
+escalation clocks (`workflows.prevention.PREVENTION_TASK_CLOCKS`)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
-from domain.commands import RecordEvent
+from domain.commands import PreventionInput, RecordEvent
+from domain.events import PreventionResult
 from workflows.activities import carry_out_register
 from workflows.case import CaseInput, DisturbanceCaseWorkflow
 from workflows.prevention import PreventionWorkflow
@@ -27,6 +30,7 @@ from workflows.prevention import PreventionWorkflow
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 BEFORE_BATCHING = "before_batched_writes_"
 BEFORE_LOCAL = "before_local_writes_"
+BEFORE_TASK_CLOCKS = "before_task_clocks_"
 
 
 def _load(path: Path) -> WorkflowHistory:
@@ -39,6 +43,8 @@ def test_the_main_paths_are_recorded_in_every_shape():
             "case_terminated_after_failed_plan", "prevention_fulfilled"}  # fmt: skip
     assert main <= names
     assert {prefix + name for name in main for prefix in (BEFORE_BATCHING, BEFORE_LOCAL)} <= names
+    assert {BEFORE_TASK_CLOCKS + "prevention_fulfilled", BEFORE_TASK_CLOCKS + "prevention_failed"} <= names
+    assert "prevention_overdue_plan_escalated" in names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
@@ -88,5 +94,27 @@ async def test_removing_the_patches_is_caught_on_the_newer_histories(name):
     replayer = Replayer(workflows=[CaseUnpatched], data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(
         _load(Path(__file__).parent / "histories" / f"{name}.json"), raise_on_replay_failure=False
+    )
+    assert isinstance(result.replay_failure, NondeterminismError)
+
+
+@workflow.defn(name="PreventionWorkflow", sandboxed=False)
+class PreventionWithoutTaskClocks(PreventionWorkflow):
+    """A careless change: someone drops the track's task clocks and their patch."""
+
+    @workflow.run
+    async def run(self, input: PreventionInput) -> PreventionResult:
+        return await super().run(input)
+
+    async def _wait_for_review_or_step(self) -> None:
+        self._task_clocks = False
+        await super()._wait_for_review_or_step()
+
+
+async def test_dropping_the_prevention_task_clocks_is_caught_on_a_track_that_escalated():
+    replayer = Replayer(workflows=[PreventionWithoutTaskClocks], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(
+        _load(Path(__file__).parent / "histories" / "prevention_overdue_plan_escalated.json"),
+        raise_on_replay_failure=False,
     )
     assert isinstance(result.replay_failure, NondeterminismError)

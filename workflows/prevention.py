@@ -28,6 +28,8 @@ with workflow.unsafe.imports_passed_through():
         PreventionView,
         RecordConsent,
         RecordReview,
+        next_clock,
+        prevention_clock_fired,
         prevention_refusal,
         prevention_step,
         prevention_view,
@@ -38,6 +40,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.steps import StepInput
     from workflows.activities import carry_out
 
+PREVENTION_TASK_CLOCKS = "prevention-task-clocks"
+"""Patch id: the track's tasks get the case's reminder and team-lead escalation clocks.
+Tracks started before it wait for their review date and steps only, as they did."""
+
 
 @workflow.defn
 class PreventionWorkflow:
@@ -46,9 +52,12 @@ class PreventionWorkflow:
         self._state: PreventionState | None = None
         self._lock = asyncio.Lock()
         self._commits = 0
+        self._task_clocks = False
 
     @workflow.run
     async def run(self, input: PreventionInput) -> PreventionResult:
+        # Asked once, first: a track keeps for its whole run the shape it started with.
+        self._task_clocks = workflow.patched(PREVENTION_TASK_CLOCKS)
         async with self._lock:
             await self._commit(*start_prevention(input, workflow.now()))
         try:
@@ -64,13 +73,20 @@ class PreventionWorkflow:
         return result
 
     async def _wait_for_review_or_step(self) -> None:
+        """Sleep until a step changes the track or its next moment comes: the review date,
+        or (since PREVENTION_TASK_CLOCKS) a task's reminder or escalation, whichever is first."""
         seen = self._commits
         review_at = self._state.next_review_at
+        clock = next_clock(self._state) if self._task_clocks else None
+        if clock is not None and (review_at is None or clock.fires_at < review_at):
+            wake_at = clock.fires_at
+        else:
+            clock, wake_at = None, review_at
         changed = lambda: self._commits != seen  # noqa: E731
-        if review_at is None:
+        if wake_at is None:
             await workflow.wait_condition(changed)
             return
-        delay = (review_at - workflow.now()).total_seconds()
+        delay = (wake_at - workflow.now()).total_seconds()
         try:
             if delay > 0:
                 await workflow.wait_condition(changed, timeout=timedelta(seconds=delay))
@@ -78,7 +94,10 @@ class PreventionWorkflow:
         except TimeoutError:
             pass
         async with self._lock:
-            if self._state.next_review_at == review_at:
+            if clock is not None:
+                if clock.clock_id in self._state.clocks:
+                    await self._commit(*prevention_clock_fired(self._state, clock.clock_id, workflow.now()))
+            elif self._state.next_review_at == review_at:
                 await self._commit(*review_due(self._state, workflow.now()))
 
     async def _commit(self, state: PreventionState, commands: list) -> None:
