@@ -14,6 +14,14 @@ from domain.models import Frozen
 from partners.payload import select_facts
 
 
+MIN_PLACE_COUNT = 3
+"""A place shows with fewer reports than this only inside OTHER_PLACES: "two drug reports
+in stairwell 4B" points at a household, a count for the area's other places does not.
+Trygg default (the rule of not publishing small cells), not law."""
+
+OTHER_PLACES = "övriga platser"
+
+
 class AreaPictureRequest(Frozen):
     """Input of the send_area_picture activity: one picture per period, `picture_id` is its
     idempotency key (the outbox holds one row per picture and partner)."""
@@ -38,12 +46,18 @@ async def area_summaries(pool: asyncpg.Pool, start: datetime, end: datetime) -> 
         start,
         end,
     )
+    folded: dict[tuple[str, str], int] = defaultdict(int)
     for row in rows:
         summary = summaries[row["area"]]
         summary["report_count"] += row["n"]
         by_category = summary["reports_by_category"]
         by_category[row["category"]] = by_category.get(row["category"], 0) + row["n"]
-        summary["reports_by_place"].append({"place": row["place"], "category": row["category"], "count": row["n"]})
+        if row["n"] < MIN_PLACE_COUNT:
+            folded[(row["area"], row["category"])] += row["n"]
+        else:
+            summary["reports_by_place"].append({"place": row["place"], "category": row["category"], "count": row["n"]})
+    for (area, category), count in sorted(folded.items()):
+        summaries[area]["reports_by_place"].append({"place": OTHER_PLACES, "category": category, "count": count})
     case_rows = await pool.fetch(
         """SELECT area,
                   count(*) FILTER (WHERE opened_at >= $1) AS new_cases,

@@ -42,11 +42,14 @@ async def insert_report(pool, case_id: str, category: str, place: str, received_
 
 
 async def seed_area(pool, area: str) -> list[str]:
-    """Two cases in `area`: three reports this week, one last month (outside the period)."""
+    """Two cases in `area`: five reports this week (three from the yard), one last month
+    (outside the period)."""
     first = await insert_case(pool, area=area, opened_at=END - timedelta(days=3))
     second = await insert_case(pool, area=area, opened_at=END - timedelta(days=40), category="fire_hazard")
-    await insert_report(pool, first, "noise", "trapphus", END - timedelta(days=2))
-    await insert_report(pool, first, "noise", "trapphus", END - timedelta(days=1))
+    for days in (1, 2, 3):
+        await insert_report(pool, first, "noise", "gården", END - timedelta(days=days))
+    await insert_report(pool, first, "noise", "trapphus 4B", END - timedelta(days=2))
+    await insert_report(pool, first, "noise", "tvättstugan", END - timedelta(days=1))
     await insert_report(pool, second, "fire_hazard", "källare", END - timedelta(days=5))
     await insert_report(pool, second, "fire_hazard", "källare", END - timedelta(days=30))
     return [first, second]
@@ -84,9 +87,14 @@ async def test_each_partnership_gets_its_areas_counts_once_and_nothing_personal(
     [picture] = receiver.held.values()
     assert picture["kind"] == "area_picture" and picture["case_id"] is None
     [summary] = picture["facts"]["areas"]
-    assert summary["area"] == area and summary["report_count"] == 3
-    assert summary["reports_by_category"] == {"noise": 2, "fire_hazard": 1}
-    assert {"place": "trapphus", "category": "noise", "count": 2} in summary["reports_by_place"]
+    assert summary["area"] == area and summary["report_count"] == 6
+    assert summary["reports_by_category"] == {"noise": 5, "fire_hazard": 1}
+    assert summary["reports_by_place"] == [
+        {"place": "gården", "category": "noise", "count": 3},
+        {"place": "övriga platser", "category": "fire_hazard", "count": 1},
+        {"place": "övriga platser", "category": "noise", "count": 2},
+    ], "a place with fewer than three reports is not named"
+    assert "trapphus 4B" not in json.dumps(picture, ensure_ascii=False)
     assert summary["new_cases"] == 1 and summary["open_cases"] == 2
     wire = json.dumps(picture, ensure_ascii=False) + mail.received[0].as_string()
     assert "Anna Andersson" not in wire and not any(case_id in wire for case_id in case_ids)
