@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import re
+
 import asyncpg
 import httpx
 from temporalio import activity
@@ -33,9 +35,25 @@ from partners.channels import (
     post_webhook,
     send_email,
 )
-from partners.directory import EmailChannel, Partner, PartnerDirectory, empty_directory, load_directory
-from partners.documents import TITLES, Document, DocumentError, render_document, render_email_body
+from partners.directory import (
+    EMAIL_PATTERN,
+    EmailChannel,
+    Partner,
+    PartnerDirectory,
+    complainant_recipient,
+    empty_directory,
+    load_directory,
+)
+from partners.documents import (
+    TITLES,
+    Document,
+    DocumentError,
+    render_complainant_reply,
+    render_document,
+    render_email_body,
+)
 from partners.payload import Payload, build_payload, canonical_json
+from register.queries import complainant_contact
 from runtime.settings import Settings
 
 TRANSIENT_ERROR = "TransientDeliveryError"
@@ -85,6 +103,8 @@ class NotificationActivities:
 
     @activity.defn(name=ActivityName.SEND_NOTICE)
     async def send_notice(self, request: NoticeRequest) -> NoticeOutcome:
+        if request.kind is NoticeKind.COMPLAINANT_REPLY:
+            return await self._reply_to_complainant(request)
         area = request.facts.get("area")
         partners = self.directory.recipients(request.kind, area if isinstance(area, str) else None)
         if not partners:
@@ -103,6 +123,39 @@ class NotificationActivities:
             )
             deliveries.append((partner, payload, request.workflow_id, request.requested_at))
         return await self._deliver_all(request.notice_id, deliveries, disclose=True)
+
+    async def _reply_to_complainant(self, request: NoticeRequest) -> NoticeOutcome:
+        """Tell the complainant of one report that it is handled, by e-mail to the contact
+        they left (read from the register here, so it never passes through Temporal). A
+        contact that is no e-mail address (a phone number) is refused permanently, which
+        gives the case a "deliver by hand" task: somebody calls back. The contact never
+        reaches a log line."""
+        report_id = request.facts.get("report_id")
+        contact = await complainant_contact(self._pool, request.case_id, str(report_id)) if report_id else None
+        if not contact:  # anonymous, or already erased by retention
+            activity.logger.info("no complainant contact held", extra={"notice_id": request.notice_id})
+            return NoticeOutcome(notice_id=request.notice_id, skipped=True)
+        if not re.fullmatch(EMAIL_PATTERN, contact.strip()):
+            outcome = NoticeOutcome(notice_id=request.notice_id, failed_permanently=("complainant",))
+            raise ApplicationError(
+                f"notice {request.notice_id}: the complainant left no e-mail address; reply by hand",
+                outcome.model_dump(mode="json"),
+                type=PERMANENT_ERROR,
+                non_retryable=True,
+            )
+        partner = complainant_recipient(contact.strip())
+        payload = build_payload(
+            partner_id=partner.id,
+            allowed=partner.fields,
+            notice_id=request.notice_id,
+            kind=request.kind,
+            case_id=request.case_id,
+            legal_basis=request.legal_basis,
+            facts=request.facts,
+        )
+        return await self._deliver_all(
+            request.notice_id, [(partner, payload, request.workflow_id, request.requested_at)], disclose=True
+        )
 
     @activity.defn(name=ActivityName.SEND_AREA_PICTURE)
     async def send_area_picture(self, request: AreaPictureRequest) -> NoticeOutcome:
@@ -220,6 +273,18 @@ class NotificationActivities:
         body = canonical_json(body_object)
         kind = NoticeKind(entry.envelope["kind"])
         channel = partner.channel
+        if isinstance(channel, EmailChannel) and kind is NoticeKind.COMPLAINANT_REPLY:
+            message = build_email(
+                smtp=self._smtp,
+                to=channel.address,
+                subject=TITLES[kind],
+                body=render_complainant_reply(entry.envelope["facts"], sender=self.directory.sender, notice_id=entry.notice_id),
+                key=key,
+                document=None,
+                notice_json=None,  # a private person gets a letter, not a machine envelope
+            )
+            await send_email(self._smtp, message)
+            return
         if isinstance(channel, EmailChannel):
             text = render_email_body(
                 kind,

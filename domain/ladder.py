@@ -82,6 +82,7 @@ LEGAL_BASIS: dict[NoticeKind, str] = {
     NoticeKind.DAMAGE_CLAIM: "skadeanmälan under the property insurance: damage facts only",
     NoticeKind.EXTRA_ROUNDS: "personuppgiftsbiträdesavtal (GDPR art. 28) with the security company",
     NoticeKind.ACTION_PLAN_MEETING: "vräkningsförebyggande samverkan with socialtjänsten (12 kap. 25 § jordabalken)",
+    NoticeKind.COMPLAINANT_REPLY: "återkoppling till anmälaren (praxis): that the report is handled, nothing about the tenant",
 }
 
 TERMINATION_GROUND: dict[bool, str] = {
@@ -452,10 +453,11 @@ def _on_report(turn: _Turn, report: DisturbanceReport) -> None:
         occurred_at=report.occurred_at,
         received_at=turn.now,
         place=report.place,
+        complainant_reachable=bool(report.complainant and report.complainant.contact),
     )
     s.reports.append(entry)
     # The register's record is the case's entry plus the complainant, kept only there.
-    unverified = entry.model_dump(exclude={"verified", "verdict_at"})
+    unverified = entry.model_dump(exclude={"verified", "verdict_at", "complainant_reachable"})
     turn.commands.append(
         RecordReport(record=ReportRecord(case_id=s.case_id, complainant=report.complainant, **unverified))
     )
@@ -493,6 +495,18 @@ def _on_verified(turn: _Turn, entry: ReportEntry) -> None:
             turn.enter_termination_review()
 
 
+def _reply_facts(entry: ReportEntry) -> dict[str, Any]:
+    """What the complainant hears back: their own report, recognisably, and that it is
+    handled. Nothing about the tenant or the case's course (the housing company's
+    secrecy towards third parties); the channel finds the complainant in the register."""
+    return {
+        "report_id": entry.report_id,
+        "received_at": entry.received_at.isoformat(),
+        "category": str(entry.category),
+        "place": entry.place,
+    }
+
+
 def _on_step(turn: _Turn, step: StepInput) -> None:
     s = turn.s
     actor, reason = step.actor, step.reason
@@ -509,6 +523,8 @@ def _on_step(turn: _Turn, step: StepInput) -> None:
             )
             turn.record("report_verified", actor, reason, report_id=entry.report_id, method=step.method)
             turn.close_tasks(frozenset({TaskKind.VERIFY_REPORT}), ref=entry.report_id)
+            if entry.complainant_reachable and turn.policy.reply_to_complainant:
+                turn.notify(NoticeKind.COMPLAINANT_REPLY, _reply_facts(entry))
             _on_verified(turn, entry)
         case RejectReport():
             entry = s.report(step.report_id)

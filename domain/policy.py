@@ -12,8 +12,9 @@ from the `holidays` library; this module never imports it.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from domain.calendar import WorkingCalendar
 from domain.models import Category, Frozen, Role
@@ -43,7 +44,7 @@ class TaskKind:
 class EscalationPolicy(Frozen):
     """The rules a case runs by. `version` names the set; change it whenever a value changes."""
 
-    version: str = Field(default="2025.1", min_length=1, max_length=64)
+    version: str = Field(default="2026.1", min_length=1, max_length=64)
 
     first_contact_working_days: int = Field(
         default=3, ge=1, description="First contact with the tenant within 3 working days of the report. Source: " + PRACTICE
@@ -125,6 +126,12 @@ class EscalationPolicy(Frozen):
         description="A notice of these kinds not acknowledged within N working days opens a task to chase it. "
         "Source: Trygg default (the social-services notices are legal duties; proof of receipt matters in court).",
     )
+    reply_to_complainant: bool = Field(
+        default=True,
+        description="When a report is verified, its complainant (if they left a contact) hears that the report "
+        "is being handled, and nothing about the tenant: by e-mail, else a task to call them. "
+        "Source: DOMAIN.md 'Dialogue' (practice). New in 2026.1.",
+    )
     notice_max_attempts: int = Field(
         default=5,
         ge=1,
@@ -142,6 +149,16 @@ class EscalationPolicy(Frozen):
         "built outside workflows by runtime.calendar. Weekends are computed, not listed.",
     )
     retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _as_recorded(cls, data: Any) -> Any:
+        """A policy recorded before 2026.1 (in a running case's input or state) has no
+        `reply_to_complainant` and must keep meaning what it meant: no replies. Without
+        this its case would start sending notices on replay, which Temporal refuses."""
+        if isinstance(data, dict) and "reply_to_complainant" not in data and data.get("version") == "2025.1":
+            return {**data, "reply_to_complainant": False}
+        return data
 
     def calendar(self) -> WorkingCalendar:
         return WorkingCalendar(self.non_working_days)

@@ -137,6 +137,7 @@ class NoticeKind(StrEnum):
     FIRE_HAZARD = "fire_hazard"  # räddningstjänsten and the fire safety officer
     DAMAGE_CLAIM = "damage_claim"  # insurer
     EXTRA_ROUNDS = "extra_rounds"  # security company
+    COMPLAINANT_REPLY = "complainant_reply"  # återkoppling: the complainant hears the report is handled
     ACTION_PLAN_MEETING = "action_plan_meeting"  # social services
     AREA_PICTURE = "area_picture"  # area partnership, aggregates only
 

@@ -93,6 +93,9 @@ class ReportEntry(Frozen):
     occurred_at: AwareDatetime
     received_at: AwareDatetime
     place: str = Field(max_length=200, description="Where (stairwell, yard): the incident's facts, not a person.")
+    complainant_reachable: bool = Field(
+        default=False, description="The complainant left a contact to hear back on; the contact stays in the register."
+    )
     verified: bool | None = None
     verdict_at: AwareDatetime | None = None
 

@@ -117,8 +117,10 @@ def build_email(
     body: str,
     key: str,
     document: Document | None,
-    notice_json: bytes,
+    notice_json: bytes | None,
 ) -> EmailMessage:
+    """A notice as e-mail; `notice_json` (the webhook body, for partners' systems) is
+    attached unless None, as for a reply to a private person."""
     message = EmailMessage()
     message["From"] = smtp.mail_from
     message["To"] = to
@@ -131,7 +133,8 @@ def build_email(
         message.add_attachment(
             document.text.encode(), maintype="text", subtype="plain", filename=document.filename, params={"charset": "utf-8"}
         )
-    message.add_attachment(notice_json, maintype="application", subtype="json", filename="notice.json")
+    if notice_json is not None:
+        message.add_attachment(notice_json, maintype="application", subtype="json", filename="notice.json")
     return message
 
 

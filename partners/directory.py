@@ -29,7 +29,14 @@ from pydantic import (
 
 from domain.records import NoticeKind
 from partners.documents import REQUIRED_FIELDS
-from partners.fields import AGGREGATE_ONLY_KINDS, FORBIDDEN_BY_KIND, KNOWN_FIELDS, PartnerKind, is_protected
+from partners.fields import (
+    AGGREGATE_ONLY_KINDS,
+    FORBIDDEN_BY_KIND,
+    KNOWN_FIELDS,
+    REPLY_FIELDS,
+    PartnerKind,
+    is_protected,
+)
 
 EMAIL_PATTERN = r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$"
 
@@ -118,7 +125,12 @@ class Partner(_Strict):
         if forbidden:
             raise ValueError(f"fields: a {self.kind.value} partner may not receive {', '.join(forbidden)}")
         aggregate_only = self.kind in AGGREGATE_ONLY_KINDS
+        replying = self.kind is PartnerKind.COMPLAINANT
+        if replying and (self.notices != (NoticeKind.COMPLAINANT_REPLY,) or not set(self.fields) <= set(REPLY_FIELDS)):
+            raise ValueError(f"a complainant receives complainant_reply only, with at most {', '.join(REPLY_FIELDS)}")
         for notice in self.notices:
+            if notice is NoticeKind.COMPLAINANT_REPLY and not replying:
+                raise ValueError("notices: complainant_reply goes to the report's complainant, never to a partner")
             if aggregate_only and notice is not NoticeKind.AREA_PICTURE:
                 raise ValueError(f"notices: a {self.kind.value} partner receives aggregates only, not {notice.value}")
             if notice is NoticeKind.AREA_PICTURE and not aggregate_only:
@@ -156,6 +168,8 @@ class PartnerDirectory(_Strict):
     def _unique_ids(cls, partners: tuple[Partner, ...]) -> tuple[Partner, ...]:
         seen: set[str] = set()
         for partner in partners:
+            if partner.kind is PartnerKind.COMPLAINANT:
+                raise ValueError(f"partner {partner.id!r}: a complainant is found in the register, not listed here")
             if partner.id in seen:
                 raise ValueError(f"partner id {partner.id!r} appears twice")
             seen.add(partner.id)
@@ -166,6 +180,18 @@ class PartnerDirectory(_Strict):
 
     def get(self, partner_id: str) -> Partner | None:
         return next((p for p in self.partners if p.id == partner_id), None)
+
+
+def complainant_recipient(address: str) -> Partner:
+    """The complainant of one report as a recipient of their reply (never from the file)."""
+    return Partner(
+        id="complainant",
+        kind=PartnerKind.COMPLAINANT,
+        name="anmälaren",
+        channel=EmailChannel(type="email", address=address),
+        notices=(NoticeKind.COMPLAINANT_REPLY,),
+        fields=REPLY_FIELDS,
+    )
 
 
 def parse_directory(data: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> PartnerDirectory:

@@ -67,6 +67,7 @@ TITLES: dict[NoticeKind, str] = {
     NoticeKind.EXTRA_ROUNDS: "Begäran om extra ronder",
     NoticeKind.ACTION_PLAN_MEETING: "Kallelse till möte om handlingsplan",
     NoticeKind.AREA_PICTURE: "Veckobild för området",
+    NoticeKind.COMPLAINANT_REPLY: "Din anmälan om störning hanteras",
 }
 
 CATEGORY_SV: dict[str, str] = {
@@ -219,6 +220,13 @@ def render_email_body(
         sender=sender,
         notice_id=notice_id,
         has_document=has_document,
+    )
+
+
+def render_complainant_reply(payload_facts: dict[str, Any], *, sender: Any, notice_id: str) -> str:
+    """The reply to a complainant, the e-mail's whole text (no attachment)."""
+    return _ENV.get_template("aterkoppling_anmalare.txt.j2").render(
+        {**payload_facts, "sender": sender, "notice_id": notice_id}
     )
 
 

@@ -23,6 +23,7 @@ class PartnerKind(StrEnum):
     AREA_PARTNERSHIP = "area_partnership"  # områdessamverkan, other property owners
     ASSOCIATION = "association"  # föreningsliv
     LETTER_DISPATCH = "letter_dispatch"  # the mailroom or hybrid-mail service that posts letters to tenants
+    COMPLAINANT = "complainant"  # the one who reported: found in the register, never in the directory
 
 
 CASE_FACTS: dict[str, str] = {
@@ -38,6 +39,8 @@ CASE_FACTS: dict[str, str] = {
     "category": "Category code of the case",
     "severity": "Severity code",
     "place": "where the latest incident happened (stairwell, yard, flat)",
+    "report_id": "Trygg's id of one report (the complainant's reply names their own report)",
+    "received_at": "ISO time the report was received",
     "occurred_at": "ISO time of the latest incident",
     "incidents": "list of {occurred_at, category, place, verified}: the disturbances the notice rests on",
     "report_count": "number of reports on the case",
@@ -136,3 +139,7 @@ FORBIDDEN_BY_KIND: dict[PartnerKind, frozenset[str]] = {
 incident, not the social file; the area partnership and associations get aggregates only."""
 
 AGGREGATE_ONLY_KINDS = frozenset({PartnerKind.AREA_PARTNERSHIP, PartnerKind.ASSOCIATION})
+
+REPLY_FIELDS: tuple[str, ...] = ("category", "place", "received_at", "report_id")
+"""All a complainant hears back: their own report, recognisably. Nothing of the tenant,
+the case's course or its other reports."""

@@ -99,6 +99,18 @@ async def read_complainant(db: Db, report_id: str, actor: Actor) -> Complainant 
     return Complainant(**dict(row)) if row else None
 
 
+async def complainant_contact(db: Db, case_id: str, report_id: str) -> str | None:
+    """The contact a complainant left on a report of this case, for the one reply that
+    tells them the report is handled (activities.notify). The system reads this and
+    nothing else of the complainant; None when none is held."""
+    return await db.fetchval(
+        """SELECT rc.contact FROM report_complainants rc JOIN reports r USING (report_id)
+            WHERE r.case_id = $1 AND rc.report_id = $2""",
+        case_id,
+        report_id,
+    )
+
+
 class RegisterStatistics(Frozen):
     """Figures for a period [start, end). Cases 'active' in the period were open at some
     moment of it; closures, outcomes and durations count cases closed within it."""

@@ -6,9 +6,10 @@ by everything in one environment.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
-from domain.models import Category, HousingForm, Role, Severity
+from domain.models import Category, Complainant, HousingForm, Role, Severity
 from domain.policy import TaskKind
 from domain.prevention import PreventionStage, RecordReview, ReviewVerdict
 from domain.records import ActivityName, NoticeAcknowledgement, NoticeKind
@@ -326,6 +327,29 @@ async def test_partner_outage_opens_deliver_by_hand_task_and_case_goes_on(time_e
     assert max(attempts for _, attempts in permanent) == case_policy().notice_max_attempts
     assert sorted(a for _, a in permanent)[0] == 1, "a permanent error is not retried"
     assert standins.event_kinds().count("notice_undelivered") == 2
+
+
+async def test_a_verified_report_replies_to_its_complainant_and_a_failed_reply_is_done_by_hand(time_env):
+    client = time_env.client
+    standins = StandIns(failing_notices={NoticeKind.COMPLAINANT_REPLY: "permanent"})  # they left a phone number
+    heard = report(tenancy()).model_copy(update={"complainant": Complainant(name="Agneta K", contact="070-7654321")})
+    async with case_worker(client, standins) as queue:
+        case = CaseDriver(client, await file_report(client, queue, heard))
+        view = await case.verify_pending()
+        assert view.stage is CaseStage.CONTACT
+
+        async def call_back_task():
+            tasks = [t for t in (await case.view()).open_tasks if t.kind == TaskKind.DELIVER_BY_HAND]
+            assert len(tasks) == 1
+
+        await eventually(call_back_task)
+        await keep_history(case.handle, "case_complainant_reply_by_hand")
+        await case.handle.terminate("test over")
+    [undelivered] = [e for e in standins.of(ActivityName.RECORD_CASE_EVENT) if e.kind == "notice_undelivered"]
+    assert undelivered.data["notice_kind"] == NoticeKind.COMPLAINANT_REPLY
+    assert standins.notice_attempts[undelivered.data["notice_id"]] == 1, "a permanent refusal is not retried"
+    sent = json.dumps([r.model_dump(mode="json") for name, r in standins.calls if name != ActivityName.RECORD_REPORT])
+    assert "Agneta" not in sent and "070-7654321" not in sent, "the case carries no complainant to any activity but the register's"
 
 
 async def test_missing_acknowledgement_opens_chase_task_and_ack_closes_it(time_env):

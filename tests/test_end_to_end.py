@@ -53,8 +53,8 @@ from workflows import activities as workflow_activities
 
 ADDRESS = "Storgatan 1 B, 582 22 Linköping"
 TENANTS = ("Bo Bengtsson", "Lena Bengtsson")
-COMPLAINANT = Complainant(person_id="neighbour-7", name="Agneta Klagande", contact="070-7654321")
-COMPLAINANT_DATA = ("neighbour-7", "Agneta Klagande", "070-7654321")
+COMPLAINANT = Complainant(person_id="neighbour-7", name="Agneta Klagande", contact="agneta.klagande@example.se")
+COMPLAINANT_DATA = ("neighbour-7", "Agneta Klagande", "agneta.klagande@example.se")
 PERSONAL = (ADDRESS, "Storgatan", *TENANTS, *COMPLAINANT_DATA)
 """Nothing of these may reach a log line or a search attribute."""
 
@@ -125,12 +125,21 @@ async def warn(case: CaseDriver):
     return await case.step("issue_warning", IssueWarning(actor=COORDINATOR, reason="disturbances go on"))
 
 
+def letters(stack: Trygg) -> list:
+    """What went to the mailroom (the complainant's reply goes to the complainant)."""
+    return [m for m in stack.mail.received if m["To"] == LETTERS]
+
+
 def kinds(partner: WebhookPartner) -> Counter:
     return Counter(r.json["kind"] for r in partner.requests)
 
 
 def assert_nothing_personal_in_logs(caplog) -> None:
+    """Trygg's logs, that is: the test's own SMTP server (aiosmtpd, logger `mail.log`)
+    logs each recipient as any mail server does."""
     for record in caplog.records:
+        if record.name == "mail.log":
+            continue
         text = record.getMessage() + repr(record.__dict__)
         leaked = [p for p in PERSONAL if p in text]
         assert not leaked, f"{leaked} logged by {record.name}: {record.getMessage()}"
@@ -167,9 +176,9 @@ async def test_a_warned_case_is_in_the_register_and_every_notice_reached_its_par
         async def all_delivered():
             assert kinds(stack.social) == {"disturbance_notice": 1, "warning_copy": 1}
             assert kinds(stack.security) == {"extra_rounds": 1}
-            assert len(stack.mail.received) == 1
+            assert Counter(m["To"] for m in stack.mail.received) == {LETTERS: 1, COMPLAINANT.contact: 1}
             sent = await pg_pool.fetch("SELECT status FROM partner_outbox WHERE case_id = $1", case_id)
-            assert [r["status"] for r in sent] == ["sent"] * 4
+            assert [r["status"] for r in sent] == ["sent"] * 5
 
         await eventually(all_delivered, timeout=20)
         await assert_nothing_personal_in_search_attributes(case.handle)
@@ -214,8 +223,7 @@ async def test_a_warned_case_is_in_the_register_and_every_notice_reached_its_par
     assert set(rounds.json["facts"]) <= set(SECURITY_FIELDS)
 
     # The tenant's letter went to the mailroom by e-mail, once, with the warning attached.
-    [letter] = stack.mail.received
-    assert letter["To"] == LETTERS
+    [letter] = letters(stack)
     attached = {part.get_filename(): part.get_content() for part in letter.iter_attachments()}
     warning = next(text for name, text in attached.items() if name.startswith("tillsagelse-"))
     assert "TILLSÄGELSE" in warning and "hyresavtalet kan sägas upp" in warning and "KOPIA" not in warning
@@ -225,7 +233,15 @@ async def test_a_warned_case_is_in_the_register_and_every_notice_reached_its_par
     disclosures = await pg_pool.fetch(
         "SELECT partner_id, fields FROM disclosures WHERE case_id = $1 ORDER BY partner_id, at", case_id
     )
-    assert [d["partner_id"] for d in disclosures] == ["brev", "soc", "soc", "vakt"]
+    assert [d["partner_id"] for d in disclosures] == ["brev", "complainant", "soc", "soc", "vakt"]
+    assert disclosures[1]["fields"] == ["category", "place", "received_at", "report_id"]
+
+    # The complainant heard back that the report is handled, and nothing about the tenant.
+    [reply] = [m for m in stack.mail.received if m["To"] == COMPLAINANT.contact]
+    text = reply.get_content()
+    assert reply["Subject"] == "Din anmälan om störning hanteras" and not list(reply.iter_attachments())
+    assert "Vi har tagit emot din anmälan om störande ljud (trapphus B)" in text
+    assert not [p for p in (ADDRESS, *TENANTS, "tillsägelse", "TILLSÄGELSE") if p in text]
     assert not {"tenant_names", "incidents"} & set(disclosures[-1]["fields"])
 
     # The complainant is in no payload, document, letter or audit line.
@@ -288,12 +304,12 @@ async def test_a_social_services_outage_leaves_deliver_by_hand_tasks_and_the_cas
     policy = case_policy()
     assert kinds(stack.social) == {"disturbance_notice": policy.notice_max_attempts, "warning_copy": policy.notice_max_attempts}
     assert stack.social.held == {}, "nothing reached social services"
-    assert len(stack.mail.received) == 1, "the tenant's letter still went"
+    assert len(letters(stack)) == 1, "the tenant's letter still went"
     events = await pg_pool.fetch("SELECT kind, data FROM case_events WHERE case_id = $1 ORDER BY seq", view.case_id)
     undelivered = [e for e in events if e["kind"] == "notice_undelivered"]
     assert sorted(json.loads(e["data"])["notice_kind"] for e in undelivered) == ["disturbance_notice", "warning_copy"]
     disclosed = await pg_pool.fetch("SELECT partner_id FROM disclosures WHERE case_id = $1", view.case_id)
-    assert sorted(d["partner_id"] for d in disclosed) == ["brev", "vakt"], "no disclosure for what never left"
+    assert sorted(d["partner_id"] for d in disclosed) == ["brev", "complainant", "vakt"], "no disclosure for what never left"
     assert_nothing_personal_in_logs(caplog)
 
 
@@ -374,7 +390,7 @@ async def test_a_tenancy_without_address_or_names_gets_its_letters_delivered_by_
 
         await eventually(by_hand, timeout=20)
         await case.handle.terminate("test over")
-    assert stack.social.requests == [] and stack.mail.received == []
+    assert stack.social.requests == [] and letters(stack) == []
     failed = await pg_pool.fetch(
         "SELECT kind, last_error FROM partner_outbox WHERE case_id = $1 AND status = 'failed' ORDER BY kind", view.case_id
     )

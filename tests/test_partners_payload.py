@@ -25,13 +25,15 @@ from partners.fields import (
 from partners.payload import build_payload
 
 MARK = "SECRET-COMPLAINANT"
-CASE_KINDS = [k for k in NoticeKind if k is not NoticeKind.AREA_PICTURE]
+CASE_KINDS = [k for k in NoticeKind if k not in (NoticeKind.AREA_PICTURE, NoticeKind.COMPLAINANT_REPLY)]
+"""What a directory's partners may take: the area picture is aggregate-only, and the
+complainant's reply goes to the complainant, who is never in a directory."""
 PROTECTED_KEYS = sorted(PROTECTED_FIELDS) + ["complainant_phone", "Complainant", "complainantId"]
 
 
 @st.composite
 def partner_specs(draw, index: int) -> dict[str, Any]:
-    kind = draw(st.sampled_from(list(PartnerKind)))
+    kind = draw(st.sampled_from([k for k in PartnerKind if k is not PartnerKind.COMPLAINANT]))
     forbidden = FORBIDDEN_BY_KIND.get(kind, frozenset())
     if kind in AGGREGATE_ONLY_KINDS:
         notices = [NoticeKind.AREA_PICTURE]
