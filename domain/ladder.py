@@ -576,7 +576,10 @@ def _on_step(turn: _Turn, step: StepInput) -> None:
                 turn.record("termination_approved", actor, reason)
                 turn.leave_stage()
                 s.stage = CaseStage.LEGAL_PROCESS
-                turn.notify(NoticeKind.TERMINATION_NOTICE, turn.facts())
+                facts = turn.facts()
+                if step.termination_date is not None:
+                    facts["termination_date"] = step.termination_date.isoformat()
+                turn.notify(NoticeKind.TERMINATION_NOTICE, facts)
                 turn.open_task(TaskKind.LEGAL_PROCESS, Role.TENANCY_LAWYER)
             else:
                 turn.record("termination_refused", actor, reason, ground="ringa betydelse")

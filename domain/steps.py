@@ -11,6 +11,7 @@ it returns a sentence a person understands, or None when the step may go ahead.
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 from pydantic import Field
@@ -88,6 +89,11 @@ class EscalateToPrevention(StepInput):
 class ApproveTermination(StepInput):
     approved: bool = Field(
         default=True, description="False: the fault is of minor importance (ringa betydelse); back to follow-up."
+    )
+    termination_date: date | None = Field(
+        default=None,
+        description="The day the lease ends, when the lawyer has set it: the notice to social services names it "
+        "(without it the letter says the date follows separately).",
     )
 
 

@@ -312,4 +312,13 @@ def test_the_termination_notice_names_the_ground():
     (notice,) = [c.request for c in commands if isinstance(c, Notify)]
     assert notice.kind is NoticeKind.TERMINATION_NOTICE
     assert notice.facts["termination_ground"].startswith("särskilt allvarliga störningar")
-    assert "termination_date" not in notice.facts, "the date is the lawyer's letter's, said to follow separately"
+    assert "termination_date" not in notice.facts, "no date set: the letter says it follows separately"
+
+    # The lawyer may set the day the lease ends with the approval: the notice then names it.
+    state, _ = open_case(serious.model_copy(update={"external_ref": "b"}), START, POLICY, "c2", "w2")
+    verify = verify.model_copy(update={"report_id": state.reports[0].report_id})
+    state, _ = decide(state, verify, START)
+    approve = ApproveTermination(actor=lawyer, reason="ground holds", termination_date="2025-06-30")
+    _, commands = decide(state, approve, START)
+    (notice,) = [c.request for c in commands if isinstance(c, Notify)]
+    assert notice.facts["termination_date"] == "2025-06-30"
