@@ -58,6 +58,7 @@ from domain.state import (
 from domain.steps import (
     AddNote,
     ApproveTermination,
+    ApproveWarning,
     Assign,
     CloseCase,
     CompleteTask,
@@ -323,6 +324,9 @@ class _Turn:
 
     # -- stage moves -----------------------------------------------------------------
     def leave_stage(self) -> None:
+        if self.s.warning_proposed_at is not None:  # the move overtakes a warning waiting for approval
+            self.s.warning_proposed_at = None
+            self.close_tasks(frozenset({TaskKind.APPROVE_WARNING}), TaskStatus.CANCELLED)
         self.close_tasks(STAGE_TASKS, TaskStatus.CANCELLED)
         self.cancel_clocks(FOLLOW_UP_CLOCKS | WINDOW_CLOCKS)
         self.s.termination_window_closes_at = None
@@ -555,15 +559,19 @@ def _on_step(turn: _Turn, step: StepInput) -> None:
                 turn.close_tasks(frozenset({TaskKind.DIALOGUE}))
                 turn.close(Outcome.RESOLVED_IN_DIALOGUE, actor, reason)
         case IssueWarning():
-            s.warning_issued_at = turn.now
-            turn.record("warning_issued", actor, reason)
-            facts = turn.facts()
-            turn.notify(NoticeKind.WARNING_TO_TENANT, facts)
-            turn.notify(NoticeKind.WARNING_COPY, facts)
-            turn.notify(NoticeKind.DISTURBANCE_NOTICE, facts)
-            if s.stage in (CaseStage.CONTACT, CaseStage.DIALOGUE, CaseStage.FOLLOW_UP):
-                turn.close_tasks(frozenset({TaskKind.FIRST_CONTACT, TaskKind.DIALOGUE}))
-                turn.enter_follow_up()
+            if turn.policy.warning_needs_team_lead_approval and actor.role is not Role.TEAM_LEAD:
+                s.warning_proposed_at = turn.now
+                turn.record("warning_proposed", actor, reason)
+                turn.open_task(TaskKind.APPROVE_WARNING, Role.TEAM_LEAD)
+            else:
+                _issue_warning(turn, actor, reason)
+        case ApproveWarning():
+            if step.approved:
+                _issue_warning(turn, actor, reason)
+            else:
+                s.warning_proposed_at = None
+                turn.record("warning_declined", actor, reason)
+                turn.close_tasks(frozenset({TaskKind.APPROVE_WARNING}))
         case RecordFollowUp():
             turn.record("follow_up_recorded", actor, reason, calm=step.calm)
             turn.close_tasks(frozenset({TaskKind.FOLLOW_UP}))
@@ -602,6 +610,23 @@ def _on_step(turn: _Turn, step: StepInput) -> None:
             raise TypeError(f"unknown step {type(step).__name__}")
 
 
+def _issue_warning(turn: _Turn, actor: Actor, reason: str) -> None:
+    """Tillsägelse to the tenant, its copy and the notice to social services (12 kap.
+    25 §), then follow-up. Answers a proposal waiting for approval, if any."""
+    s = turn.s
+    s.warning_issued_at = turn.now
+    s.warning_proposed_at = None
+    turn.close_tasks(frozenset({TaskKind.APPROVE_WARNING}))
+    turn.record("warning_issued", actor, reason)
+    facts = turn.facts()
+    turn.notify(NoticeKind.WARNING_TO_TENANT, facts)
+    turn.notify(NoticeKind.WARNING_COPY, facts)
+    turn.notify(NoticeKind.DISTURBANCE_NOTICE, facts)
+    if s.stage in (CaseStage.CONTACT, CaseStage.DIALOGUE, CaseStage.FOLLOW_UP):
+        turn.close_tasks(frozenset({TaskKind.FIRST_CONTACT, TaskKind.DIALOGUE}))
+        turn.enter_follow_up()
+
+
 def _on_clock(turn: _Turn, clock: Clock) -> None:
     s = turn.s
     turn.commands.append(CancelClock(clock_id=clock.clock_id))  # a fired clock is gone
@@ -612,8 +637,9 @@ def _on_clock(turn: _Turn, clock: Clock) -> None:
                 return
             s.tasks[task.task_id] = task.model_copy(update={"overdue": True})
             turn.record("task_reminder", task_id=task.task_id, task_kind=task.kind, role=task.role)
-            escalate_at = turn.calendar.due_at(turn.now, turn.policy.escalate_after_working_days)
-            turn.start_clock(ClockKind.TASK_ESCALATION, escalate_at, ref=task.task_id)
+            if task.role is not Role.TEAM_LEAD:  # the lead's own task has nobody above it here
+                escalate_at = turn.calendar.due_at(turn.now, turn.policy.escalate_after_working_days)
+                turn.start_clock(ClockKind.TASK_ESCALATION, escalate_at, ref=task.task_id)
         case ClockKind.TASK_ESCALATION:
             task = s.tasks.get(clock.ref or "")
             if task is None:

@@ -32,6 +32,7 @@ class TaskKind:
     DIALOGUE = "dialogue"
     FOLLOW_UP = "follow_up"
     APPROVE_TERMINATION = "approve_termination"
+    APPROVE_WARNING = "approve_warning"
     TERMINATION_WINDOW_CLOSING = "termination_window_closing"
     LEGAL_PROCESS = "legal_process"
     FIRE_HAZARD = "fire_hazard"
@@ -61,6 +62,7 @@ class EscalationPolicy(Frozen):
             TaskKind.CHASE_ACKNOWLEDGEMENT: 3,
             TaskKind.AGREE_ACTION_PLAN: 10,
             TaskKind.REVIEW_ACTION_PLAN: 5,
+            TaskKind.APPROVE_WARNING: 2,
         },
         description="Working days a staff task may stay open before it is overdue. Source: Trygg default (practice).",
     )
@@ -125,6 +127,12 @@ class EscalationPolicy(Frozen):
         },
         description="A notice of these kinds not acknowledged within N working days opens a task to chase it. "
         "Source: Trygg default (the social-services notices are legal duties; proof of receipt matters in court).",
+    )
+    warning_needs_team_lead_approval: bool = Field(
+        default=False,
+        description="When set, a formal warning proposed by a coordinator waits for the team lead's approval "
+        "(approve_warning) before anything is sent; the team lead issues directly. Source: DOMAIN.md 'The people' "
+        "(team_lead approves a formal warning where policy asks).",
     )
     reply_to_complainant: bool = Field(
         default=True,

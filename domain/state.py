@@ -131,6 +131,9 @@ class CaseState(BaseModel):
     assignee: str | None = None
     particularly_serious: bool = False
     warning_issued_at: AwareDatetime | None = None
+    warning_proposed_at: AwareDatetime | None = Field(
+        default=None, description="A coordinator's warning waits for the team lead (policy asks for approval)."
+    )
     social_services_notified_at: AwareDatetime | None = None
     termination_window_closes_at: AwareDatetime | None = None
     prevention_workflow_id: str | None = None

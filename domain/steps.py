@@ -78,6 +78,12 @@ class IssueWarning(StepInput):
     """Tillsägelse to the tenant and underrättelse to social services (12 kap. 25 §)."""
 
 
+class ApproveWarning(StepInput):
+    """The team lead's answer to a proposed warning (when the policy asks for approval)."""
+
+    approved: bool = Field(default=True, description="False: no warning now; the case stays where it is.")
+
+
 class RecordFollowUp(StepInput):
     calm: bool = Field(description="No disturbance since the last checkpoint. A new one must come as a report.")
 
@@ -122,6 +128,7 @@ STEP_MODELS: dict[str, type[StepInput]] = {
     "record_contact": RecordContact,
     "record_dialogue": RecordDialogue,
     "issue_warning": IssueWarning,
+    "approve_warning": ApproveWarning,
     "record_follow_up": RecordFollowUp,
     "escalate_to_prevention": EscalateToPrevention,
     "approve_termination": ApproveTermination,
@@ -145,6 +152,7 @@ STEP_ROLES: dict[str, frozenset[Role]] = {
     "record_contact": OWNERS,
     "record_dialogue": OWNERS,
     "issue_warning": OWNERS,
+    "approve_warning": frozenset({Role.TEAM_LEAD}),
     "record_follow_up": OWNERS | {Role.PREVENTION_TEAM},
     "escalate_to_prevention": OWNERS | {Role.PREVENTION_TEAM},
     "approve_termination": frozenset({Role.TENANCY_LAWYER}),
@@ -161,6 +169,9 @@ STEP_STAGES: dict[str, frozenset[CaseStage]] = {
     "record_contact": frozenset({CaseStage.CONTACT}),
     "record_dialogue": frozenset({CaseStage.DIALOGUE}),
     "issue_warning": frozenset(
+        {CaseStage.CONTACT, CaseStage.DIALOGUE, CaseStage.FOLLOW_UP, CaseStage.PREVENTION, CaseStage.TERMINATION_REVIEW}
+    ),
+    "approve_warning": frozenset(
         {CaseStage.CONTACT, CaseStage.DIALOGUE, CaseStage.FOLLOW_UP, CaseStage.PREVENTION, CaseStage.TERMINATION_REVIEW}
     ),
     "record_follow_up": frozenset({CaseStage.FOLLOW_UP}),
@@ -240,6 +251,11 @@ def _input_refusal(state: CaseState, name: str, step: StepInput) -> str | None:
                     "A formal warning needs at least one verified report: courts have rejected warnings that "
                     "rested only on neighbours' reports (RH 2018:23). Verify a report first."
                 )
+            if state.warning_proposed_at is not None and step.actor.role is not Role.TEAM_LEAD:
+                return "A warning on this case already waits for the team lead's approval (approve_warning)."
+        case ApproveWarning():
+            if state.warning_proposed_at is None:
+                return "No warning waits for approval on this case; issue_warning proposes one."
         case EscalateToPrevention():
             if state.prevention_outcome is not None:
                 return f"The prevention track already ran for this case (outcome: {state.prevention_outcome})."
@@ -275,6 +291,8 @@ def allowed_steps(state: CaseState | None, role: Role | None = None) -> tuple[st
         if state.stage not in STEP_STAGES[name]:
             continue
         if name == "issue_warning" and not state.has_verified_report():
+            continue
+        if name == "approve_warning" and state.warning_proposed_at is None:
             continue
         if name in ("verify_report", "reject_report") and not any(r.verified is None for r in state.reports):
             continue

@@ -14,12 +14,22 @@ from domain.policy import TaskKind
 from domain.prevention import PreventionStage, RecordReview, ReviewVerdict
 from domain.records import ActivityName, NoticeAcknowledgement, NoticeKind
 from domain.state import CaseStage, Outcome, PreventionOutcome
-from domain.steps import ApproveTermination, CloseCase, RecordContact, RecordDialogue, RecordMilestone, RejectReport
+from domain.steps import (
+    ApproveTermination,
+    ApproveWarning,
+    CloseCase,
+    IssueWarning,
+    RecordContact,
+    RecordDialogue,
+    RecordMilestone,
+    RejectReport,
+)
 from tests.helpers import eventually
 from tests.standins import (
     COORDINATOR,
     LAWYER,
     PREVENTION,
+    TEAM_LEAD,
     CaseDriver,
     StandIns,
     case_policy,
@@ -350,6 +360,36 @@ async def test_a_verified_report_replies_to_its_complainant_and_a_failed_reply_i
     assert standins.notice_attempts[undelivered.data["notice_id"]] == 1, "a permanent refusal is not retried"
     sent = json.dumps([r.model_dump(mode="json") for name, r in standins.calls if name != ActivityName.RECORD_REPORT])
     assert "Agneta" not in sent and "070-7654321" not in sent, "the case carries no complainant to any activity but the register's"
+
+
+async def test_a_warning_waits_for_the_team_leads_approval_where_policy_asks(time_env):
+    client, standins = time_env.client, StandIns()
+    policy = case_policy(warning_needs_team_lead_approval=True)
+    async with case_worker(client, standins) as queue:
+        case = CaseDriver(client, await file_report(client, queue, report(tenancy()), policy=policy))
+        await case.verify_pending()
+        await case.step("record_contact", RecordContact(actor=COORDINATOR, reason="called", method="call"))
+        await case.step("record_dialogue", RecordDialogue(actor=COORDINATOR, reason="no change", resolved=False))
+        view = await case.step("issue_warning", IssueWarning(actor=COORDINATOR, reason="it goes on"))
+        assert view.stage is CaseStage.DIALOGUE and view.warning_issued_at is None, "proposed, not sent"
+        assert [t.role for t in view.open_tasks if t.kind == TaskKind.APPROVE_WARNING] == [Role.TEAM_LEAD]
+        assert NoticeKind.WARNING_TO_TENANT not in standins.notice_kinds()
+
+        declined = await case.step("approve_warning", ApproveWarning(actor=TEAM_LEAD, reason="talk once more", approved=False))
+        assert declined.stage is CaseStage.DIALOGUE and not [t for t in declined.open_tasks if t.kind == TaskKind.APPROVE_WARNING]
+        await case.step("issue_warning", IssueWarning(actor=COORDINATOR, reason="still goes on"))
+        view = await case.step("approve_warning", ApproveWarning(actor=TEAM_LEAD, reason="agreed"))
+        assert view.stage is CaseStage.FOLLOW_UP and view.warning_issued_at is not None
+
+        async def sent():
+            kinds = standins.notice_kinds()
+            assert kinds.count(NoticeKind.WARNING_TO_TENANT) == 1 and kinds.count(NoticeKind.DISTURBANCE_NOTICE) == 1
+
+        await eventually(sent)
+        await keep_history(case.handle, "case_warning_approved_by_team_lead")
+        await case.handle.terminate("test over")
+    kinds = standins.event_kinds()
+    assert kinds.count("warning_proposed") == 2 and "warning_declined" in kinds and kinds.count("warning_issued") == 1
 
 
 async def test_missing_acknowledgement_opens_chase_task_and_ack_closes_it(time_env):

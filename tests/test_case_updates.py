@@ -13,11 +13,13 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateStage
 from temporalio.exceptions import ApplicationError
 
 from domain.prevention import AgreeActionPlan, RecordReview
+from domain.models import Role
 from domain.records import ActivityName
 from domain.state import CaseStage
 from domain.steps import (
     AddNote,
     ApproveTermination,
+    ApproveWarning,
     CloseCase,
     EscalateToPrevention,
     IssueWarning,
@@ -27,7 +29,21 @@ from domain.steps import (
 )
 from domain.view import CaseView
 from tests.helpers import eventually
-from tests.standins import COORDINATOR, LAWYER, OPERATOR, PREVENTION, CaseDriver, StandIns, case_worker, file_report, keep_history, report, tenancy
+from tests.standins import (
+    COORDINATOR,
+    LAWYER,
+    OPERATOR,
+    PREVENTION,
+    TEAM_LEAD,
+    CaseDriver,
+    StandIns,
+    case_policy,
+    case_worker,
+    file_report,
+    keep_history,
+    report,
+    tenancy,
+)
 
 
 async def _refused(case: CaseDriver, name: str, step) -> str:
@@ -137,6 +153,23 @@ async def test_termination_without_social_services_notice_is_refused(time_env):
         await case.step("issue_warning", IssueWarning(actor=COORDINATOR, reason="warning and notice now"))
         view = await case.step("approve_termination", ApproveTermination(actor=LAWYER, reason="enough"))
         assert view.stage is CaseStage.LEGAL_PROCESS
+
+
+async def test_approving_a_warning_is_the_team_leads_and_only_for_one_proposed(time_env):
+    client, standins = time_env.client, StandIns()
+    async with case_worker(client, standins) as queue:
+        handle = await file_report(client, queue, report(tenancy()), policy=case_policy(warning_needs_team_lead_approval=True))
+        case = CaseDriver(client, handle)
+        await case.verify_pending()
+        message = await _refused(case, "approve_warning", ApproveWarning(actor=TEAM_LEAD, reason="ok"))
+        assert message == "No warning waits for approval on this case; issue_warning proposes one."
+        await case.step("issue_warning", IssueWarning(actor=COORDINATOR, reason="it goes on"))
+        message = await _refused(case, "approve_warning", ApproveWarning(actor=COORDINATOR, reason="my own"))
+        assert message == "'approve_warning' needs one of the roles team_lead; you act as coordinator."
+        message = await _refused(case, "issue_warning", IssueWarning(actor=COORDINATOR, reason="again"))
+        assert message == "A warning on this case already waits for the team lead's approval (approve_warning)."
+        assert "approve_warning" in (await case.view(Role.TEAM_LEAD)).allowed_steps
+        assert "approve_warning" not in (await case.view(Role.COORDINATOR)).allowed_steps
 
 
 async def test_reports_arriving_while_a_step_runs_join_the_case_after_it(time_env):

@@ -22,6 +22,7 @@ from domain.steps import (
     STEP_ROLES,
     AddNote,
     ApproveTermination,
+    ApproveWarning,
     Assign,
     CloseCase,
     CompleteTask,
@@ -34,6 +35,7 @@ from domain.steps import (
     RecordFollowUp,
     RecordMilestone,
     RejectReport,
+    StepInput,
     VerifyReport,
     allowed_steps,
     refusal,
@@ -82,6 +84,8 @@ def _step(data, state: CaseState):
             return name, RecordDialogue(resolved=data.draw(st.booleans()), **common)
         case "issue_warning":
             return name, IssueWarning(**common)
+        case "approve_warning":
+            return name, ApproveWarning(approved=data.draw(st.booleans()), **common)
         case "record_follow_up":
             return name, RecordFollowUp(calm=data.draw(st.booleans()), **common)
         case "escalate_to_prevention":
@@ -140,6 +144,10 @@ def _invariants(state: CaseState, ledger: Ledger) -> None:
         assert state.tasks or state.clocks or running_track, f"stage {state.stage} has nothing pending"
     else:
         assert not state.tasks and not state.clocks
+    if state.warning_proposed_at is not None and not state.is_closed:
+        assert [t for t in state.tasks.values() if t.kind == "approve_warning" and t.role is Role.TEAM_LEAD], (
+            "a proposed warning waits in the team lead's inbox"
+        )
     if state.assignee is not None:
         for task in state.tasks.values():
             if task.role is state.owner_role and task.escalation_of is None:
@@ -157,7 +165,9 @@ def test_ladder_invariants_hold_over_any_sequence(data):
     housing = data.draw(st.sampled_from(list(HousingForm)))
     first = _report("ref-0", data.draw(st.sampled_from(list(Category))), data.draw(st.sampled_from(list(Severity))), housing)
     now = START
-    state, commands = open_case(first, now, POLICY, "T1.case", "case-T1")
+    approval = data.draw(st.booleans())
+    policy = POLICY.model_copy(update={"warning_needs_team_lead_approval": approval})
+    state, commands = open_case(first, now, policy, "T1.case", "case-T1")
     assert isinstance(commands[0], UpsertCase), "the case row comes first"
     ledger = Ledger()
     ledger.take(state, commands)
@@ -200,6 +210,8 @@ def test_ladder_invariants_hold_over_any_sequence(data):
         state, commands = decide(state, event, now)
         if before.is_closed:
             assert state is before and commands == [], "a closed case accepts nothing"
+        if approval and state.warning_issued_at != before.warning_issued_at:
+            assert isinstance(event, StepInput) and event.actor.role is Role.TEAM_LEAD, "no warning without the lead"
         ledger.take(state, commands)
         _invariants(state, ledger)
         event_note(f"reached {state.stage}")

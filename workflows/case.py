@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.steps import (
         AddNote,
         ApproveTermination,
+        ApproveWarning,
         Assign,
         CloseCase,
         CompleteTask,
@@ -333,6 +334,14 @@ class DisturbanceCaseWorkflow:
     @issue_warning.validator
     def _check_issue_warning(self, step: IssueWarning) -> None:
         self._validate("issue_warning", step)
+
+    @workflow.update(name="approve_warning")
+    async def approve_warning(self, step: ApproveWarning) -> CaseView:
+        return await self._take("approve_warning", step)
+
+    @approve_warning.validator
+    def _check_approve_warning(self, step: ApproveWarning) -> None:
+        self._validate("approve_warning", step)
 
     @workflow.update(name="record_follow_up")
     async def record_follow_up(self, step: RecordFollowUp) -> CaseView:
