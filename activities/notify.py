@@ -130,6 +130,11 @@ class NotificationActivities:
         contact that is no e-mail address (a phone number) is refused permanently, which
         gives the case a "deliver by hand" task: somebody calls back. The contact never
         reaches a log line."""
+        if not self.directory.partners:
+            # No directory, no notice leaves (README): the reply neither, so a dev stack
+            # without mail does not try a server that is not there.
+            activity.logger.info("no partner directory: the reply is not sent", extra={"notice_id": request.notice_id})
+            return NoticeOutcome(notice_id=request.notice_id, skipped=True)
         report_id = request.facts.get("report_id")
         contact = await complainant_contact(self._pool, request.case_id, str(report_id)) if report_id else None
         if not contact:  # anonymous, or already erased by retention

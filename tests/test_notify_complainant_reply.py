@@ -26,7 +26,15 @@ from domain.steps import VerifyReport
 from partners.channels import SmtpSettings
 from partners.directory import DirectoryError
 from tests.helpers import unique
-from tests.partner_servers import MailPartner, directory, disclosures_of, insert_case, outbox_row, webhook_partner
+from tests.partner_servers import (
+    MailPartner,
+    directory,
+    disclosures_of,
+    insert_case,
+    mail_partner,
+    outbox_row,
+    webhook_partner,
+)
 
 NOW = datetime(2025, 3, 5, 9, tzinfo=UTC)
 COORDINATOR = Actor(id="coord-1", role=Role.COORDINATOR)
@@ -83,7 +91,8 @@ def mail():
 async def acts(pg_pool, mail):
     async with httpx.AsyncClient() as http:
         smtp = SmtpSettings(host="127.0.0.1", port=mail.port, mail_from="trygg@bb.example")
-        yield NotificationActivities(pg_pool, directory(), http, smtp)
+        # Any directory: without one no notice leaves, the reply neither. The complainant is not in it.
+        yield NotificationActivities(pg_pool, directory(mail_partner("brev", "utskick@bb.example")), http, smtp)
 
 
 async def _report_with_complainant(pool, contact: str | None) -> tuple[str, str]:
@@ -140,4 +149,12 @@ async def test_a_phone_number_is_a_reply_by_hand_and_no_contact_is_no_reply(pg_p
 
     case_id, report_id = await _report_with_complainant(pg_pool, None)
     outcome = await ActivityEnvironment().run(acts.send_notice, _reply(case_id, report_id))
+    assert outcome.skipped and mail.received == []
+
+
+async def test_without_a_partner_directory_no_reply_leaves(pg_pool, mail):
+    case_id, report_id = await _report_with_complainant(pg_pool, "agneta@example.se")
+    async with httpx.AsyncClient() as http:
+        bare = NotificationActivities(pg_pool, directory(), http, SmtpSettings(host="127.0.0.1", port=mail.port))
+        outcome = await ActivityEnvironment().run(bare.send_notice, _reply(case_id, report_id))
     assert outcome.skipped and mail.received == []
