@@ -110,6 +110,10 @@ class NotificationActivities:
         if not partners:
             activity.logger.info("no partner takes this notice", extra={"notice_id": request.notice_id, "kind": request.kind.value})
             return NoticeOutcome(notice_id=request.notice_id, skipped=True)
+        return await self._deliver_to(partners, request)
+
+    async def _deliver_to(self, partners: list[Partner], request: NoticeRequest) -> NoticeOutcome:
+        """Each partner gets the request's facts cut to its allow-list; each delivery is disclosed."""
         deliveries = []
         for partner in partners:
             payload = build_payload(
@@ -148,19 +152,7 @@ class NotificationActivities:
                 type=PERMANENT_ERROR,
                 non_retryable=True,
             )
-        partner = complainant_recipient(contact.strip())
-        payload = build_payload(
-            partner_id=partner.id,
-            allowed=partner.fields,
-            notice_id=request.notice_id,
-            kind=request.kind,
-            case_id=request.case_id,
-            legal_basis=request.legal_basis,
-            facts=request.facts,
-        )
-        return await self._deliver_all(
-            request.notice_id, [(partner, payload, request.workflow_id, request.requested_at)], disclose=True
-        )
+        return await self._deliver_to([complainant_recipient(contact.strip())], request)
 
     @activity.defn(name=ActivityName.SEND_AREA_PICTURE)
     async def send_area_picture(self, request: AreaPictureRequest) -> NoticeOutcome:
