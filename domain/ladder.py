@@ -344,13 +344,15 @@ class _Turn:
         for weeks in self.policy.follow_up_checkpoint_weeks:
             self.start_clock(ClockKind.FOLLOW_UP_CHECKPOINT, self.now + timedelta(weeks=weeks))
 
-    def enter_prevention(self, actor: Actor, reason: str | None) -> None:
+    def enter_prevention(self, actor: Actor, reason: str | None, meeting: dict[str, Any] | None = None) -> None:
+        """`meeting`: the meeting's time and place when staff already fixed them; the
+        invitation otherwise says they follow."""
         self.leave_stage()
         self.s.stage = CaseStage.PREVENTION
         workflow_id = prevention_workflow_id(self.s.case_id)
         self.s.prevention_workflow_id = workflow_id
         self.record("prevention_started", actor, reason, prevention_workflow_id=workflow_id)
-        self.notify(NoticeKind.ACTION_PLAN_MEETING, self.facts())
+        self.notify(NoticeKind.ACTION_PLAN_MEETING, self.facts() | (meeting or {}))
         self.commands.append(
             StartPrevention(
                 input=PreventionInput(
@@ -577,7 +579,9 @@ def _on_step(turn: _Turn, step: StepInput) -> None:
             turn.close_tasks(frozenset({TaskKind.FOLLOW_UP}))
         case EscalateToPrevention():
             turn.close_tasks(frozenset({TaskKind.DIALOGUE, TaskKind.FOLLOW_UP}))
-            turn.enter_prevention(actor, reason)
+            meeting = {"meeting_at": step.meeting_at.isoformat() if step.meeting_at else None,
+                       "meeting_place": step.meeting_place}  # fmt: skip
+            turn.enter_prevention(actor, reason, {k: v for k, v in meeting.items() if v is not None})
         case ApproveTermination():
             turn.close_tasks(frozenset({TaskKind.APPROVE_TERMINATION, TaskKind.TERMINATION_WINDOW_CLOSING}))
             if step.approved:

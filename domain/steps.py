@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from domain.models import SHORT_TEXT, Actor, Frozen, Role
 from domain.state import CaseStage, CaseState, Outcome, PreventionOutcome
@@ -89,7 +89,11 @@ class RecordFollowUp(StepInput):
 
 
 class EscalateToPrevention(StepInput):
-    pass
+    """Start the eviction-prevention track. When the first meeting with social services
+    is already fixed, its time and place go into the notice that invites them."""
+
+    meeting_at: AwareDatetime | None = Field(default=None, description="The first action-plan meeting, if fixed.")
+    meeting_place: str | None = Field(default=None, min_length=1, max_length=SHORT_TEXT)
 
 
 class ApproveTermination(StepInput):

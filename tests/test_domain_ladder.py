@@ -334,3 +334,23 @@ def test_the_termination_notice_names_the_ground():
     _, commands = decide(state, approve, START)
     (notice,) = [c.request for c in commands if isinstance(c, Notify)]
     assert notice.facts["termination_date"] == "2025-06-30"
+
+
+def test_an_escalation_with_a_fixed_meeting_invites_social_services_to_it():
+    coordinator = Actor(id="x", role=Role.COORDINATOR)
+    noisy = _report("a", Category.NOISE, Severity.NORMAL, HousingForm.ORDINARY).model_copy(update={"tenancy": _letters_tenancy()})
+    state, _ = open_case(noisy, START, POLICY, "c", "w")
+    verify = VerifyReport(actor=coordinator, reason="heard", report_id=state.reports[0].report_id, method="inspection")
+    state, _ = decide(state, verify, START)
+    state, _ = decide(state, RecordContact(actor=coordinator, reason="called", method="call"), START)
+
+    def invitation(step: EscalateToPrevention) -> dict:
+        _, commands = decide(state, step, START)
+        (notice,) = [c.request for c in commands if isinstance(c, Notify) and c.request.kind is NoticeKind.ACTION_PLAN_MEETING]
+        return notice.facts
+
+    fixed = invitation(EscalateToPrevention(actor=coordinator, reason="support needed",
+                                            meeting_at="2025-03-12T10:00:00+01:00", meeting_place="Socialkontoret Ryd"))  # fmt: skip
+    assert (fixed["meeting_at"], fixed["meeting_place"]) == ("2025-03-12T10:00:00+01:00", "Socialkontoret Ryd")
+    open_ = invitation(EscalateToPrevention(actor=coordinator, reason="support needed"))
+    assert "meeting_at" not in open_ and "meeting_place" not in open_, "not fixed: the letter says it follows"
