@@ -282,9 +282,15 @@ def review_due(state: PreventionState, now: datetime) -> tuple[PreventionState, 
     return turn.s, turn.commands
 
 
-def next_clock(state: PreventionState) -> Clock | None:
-    """The clock that fires first (creation order breaks a tie)."""
-    return min(state.clocks.values(), key=lambda c: (c.fires_at, c.seq), default=None)
+def next_moment(state: PreventionState, *, task_clocks: bool) -> tuple[datetime | None, Clock | None]:
+    """When the track next has something to do without a step, and which task clock that
+    is (None: the review date). A task clock wins only when strictly earlier; without
+    `task_clocks` (tracks started before them) only the review date counts."""
+    clock = min(state.clocks.values(), key=lambda c: (c.fires_at, c.seq), default=None) if task_clocks else None
+    review_at = state.next_review_at
+    if clock is not None and (review_at is None or clock.fires_at < review_at):
+        return clock.fires_at, clock
+    return review_at, None
 
 
 def prevention_clock_fired(state: PreventionState, clock_id: str, now: datetime) -> tuple[PreventionState, list[Command]]:

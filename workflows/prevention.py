@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
         PreventionView,
         RecordConsent,
         RecordReview,
-        next_clock,
+        next_moment,
         prevention_clock_fired,
         prevention_refusal,
         prevention_step,
@@ -77,11 +77,7 @@ class PreventionWorkflow:
         or (since PREVENTION_TASK_CLOCKS) a task's reminder or escalation, whichever is first."""
         seen = self._commits
         review_at = self._state.next_review_at
-        clock = next_clock(self._state) if self._task_clocks else None
-        if clock is not None and (review_at is None or clock.fires_at < review_at):
-            wake_at = clock.fires_at
-        else:
-            clock, wake_at = None, review_at
+        wake_at, clock = next_moment(self._state, task_clocks=self._task_clocks)
         changed = lambda: self._commits != seen  # noqa: E731
         if wake_at is None:
             await workflow.wait_condition(changed)
