@@ -58,6 +58,19 @@ async def _case_in_prevention(client, queue):
     return case, track
 
 
+async def _case_in_termination_review(client, queue):
+    """In prevention, the plan agreed and then reviewed as failed: termination review."""
+    case, track = await _case_in_prevention(client, queue)
+    await track.agree_plan()
+    await track.step("record_review", RecordReview(actor=PREVENTION, reason="went on", verdict=ReviewVerdict.FAILED))
+
+    async def in_review():
+        assert (await case.view()).stage is CaseStage.TERMINATION_REVIEW
+
+    await eventually(in_review)
+    return case, track
+
+
 async def test_report_resolved_in_dialogue_closes_case(time_env):
     client, standins = time_env.client, StandIns()
     async with case_worker(client, standins) as queue:
@@ -187,14 +200,7 @@ async def test_an_unagreed_action_plan_reminds_then_escalates_to_team_lead(time_
 async def test_failed_plan_goes_to_termination_approved_inside_the_window(time_env):
     client, standins = time_env.client, StandIns()
     async with case_worker(client, standins) as queue:
-        case, track = await _case_in_prevention(client, queue)
-        await track.agree_plan()
-        await track.step("record_review", RecordReview(actor=PREVENTION, reason="went on", verdict=ReviewVerdict.FAILED))
-
-        async def in_review():
-            assert (await case.view()).stage is CaseStage.TERMINATION_REVIEW
-
-        await eventually(in_review)
+        case, track = await _case_in_termination_review(client, queue)
         view = await case.view(Role.TENANCY_LAWYER)
         assert view.allowed_steps == ("approve_termination", "close_case", "add_note")
         assert [t.role for t in view.open_tasks] == [Role.TENANCY_LAWYER]
@@ -217,14 +223,7 @@ async def test_failed_plan_goes_to_termination_approved_inside_the_window(time_e
 async def test_termination_window_warns_the_lawyer_two_weeks_before_it_closes(time_env):
     client, standins = time_env.client, StandIns()
     async with case_worker(client, standins) as queue:
-        case, track = await _case_in_prevention(client, queue)
-        await track.agree_plan()
-        await track.step("record_review", RecordReview(actor=PREVENTION, reason="went on", verdict=ReviewVerdict.FAILED))
-
-        async def in_review():
-            assert (await case.view()).stage is CaseStage.TERMINATION_REVIEW
-
-        await eventually(in_review)
+        case, track = await _case_in_termination_review(client, queue)
         view = await case.view()
         closes = view.termination_window_closes_at
         await time_env.sleep(closes - timedelta(weeks=2) - await time_env.get_current_time() + timedelta(hours=1))
