@@ -167,6 +167,17 @@ class _Turn:
             )
         )
 
+    def judge_report(self, report_id: str, *, verified: bool) -> ReportEntry:
+        """Record a report as verified or rejected, in the case and in the register."""
+        entry = self.s.report(report_id)
+        assert entry is not None  # the step's validator checked it
+        entry = entry.model_copy(update={"verified": verified, "verdict_at": self.now})
+        self.s.reports = [entry if r.report_id == report_id else r for r in self.s.reports]
+        self.commands.append(
+            RecordVerdict(record=ReportVerdict(case_id=self.s.case_id, report_id=report_id, verified=verified, at=self.now))
+        )
+        return entry
+
     def finish(self) -> tuple[CaseState, list[Command]]:
         if (self.s.stage, self.s.outcome) != self._stage_before:
             self.upsert()
@@ -518,30 +529,14 @@ def _on_step(turn: _Turn, step: StepInput) -> None:
     actor, reason = step.actor, step.reason
     match step:
         case VerifyReport():
-            entry = s.report(step.report_id)
-            assert entry is not None
-            entry = entry.model_copy(update={"verified": True, "verdict_at": turn.now})
-            s.reports = [entry if r.report_id == entry.report_id else r for r in s.reports]
-            turn.commands.append(
-                RecordVerdict(
-                    record=ReportVerdict(case_id=s.case_id, report_id=entry.report_id, verified=True, at=turn.now)
-                )
-            )
+            entry = turn.judge_report(step.report_id, verified=True)
             turn.record("report_verified", actor, reason, report_id=entry.report_id, method=step.method)
             turn.close_tasks(frozenset({TaskKind.VERIFY_REPORT}), ref=entry.report_id)
             if entry.complainant_reachable and turn.policy.reply_to_complainant:
                 turn.notify(NoticeKind.COMPLAINANT_REPLY, _reply_facts(entry))
             _on_verified(turn, entry)
         case RejectReport():
-            entry = s.report(step.report_id)
-            assert entry is not None
-            entry = entry.model_copy(update={"verified": False, "verdict_at": turn.now})
-            s.reports = [entry if r.report_id == entry.report_id else r for r in s.reports]
-            turn.commands.append(
-                RecordVerdict(
-                    record=ReportVerdict(case_id=s.case_id, report_id=entry.report_id, verified=False, at=turn.now)
-                )
-            )
+            entry = turn.judge_report(step.report_id, verified=False)
             turn.record("report_rejected", actor, reason, report_id=entry.report_id)
             turn.close_tasks(frozenset({TaskKind.VERIFY_REPORT}), ref=entry.report_id)
             if s.stage is CaseStage.REPORTED and all(r.verified is False for r in s.reports):
