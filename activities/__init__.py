@@ -30,9 +30,16 @@ class ActivitySet:
 
 def build_activities(pool: asyncpg.Pool, settings: Settings) -> ActivitySet:
     """The real implementations, never stand-ins."""
+    from datetime import date
+
     from activities.notify import NotificationActivities
+    from activities.policy import PolicyActivities
     from activities.register import RegisterActivities
+    from runtime.calendar import default_policy
 
     register = RegisterActivities(pool)
     notify = NotificationActivities.from_settings(settings, pool)
-    return ActivitySet(functions=[*register.activities(), *notify.activities()], closers=[notify.close])
+    policy = PolicyActivities(default_policy(date.today().year))
+    return ActivitySet(
+        functions=[*register.activities(), *notify.activities(), *policy.activities()], closers=[notify.close]
+    )

@@ -193,6 +193,7 @@ class ActivityName:
     RECORD_REGISTER_BATCH = "record_register_batch"  # RegisterBatch -> None (one turn's writes, one transaction)
     APPLY_RETENTION = "apply_retention"  # register.retention.RetentionRequest -> RetentionCounts
     SEND_AREA_PICTURE = "send_area_picture"  # partners.area.AreaPictureRequest -> NoticeOutcome
+    POLICY_IN_FORCE = "policy_in_force"  # () -> EscalationPolicy (the worker's policy, asked once when a case opens)
 
 
 REGISTER_RECORD_TYPES: dict[str, type[Frozen]] = {
