@@ -22,6 +22,7 @@ from domain.records import (
     CaseRecord,
     CloseStaffTask,
     DisclosureRecord,
+    IntakeIncidentRecord,
     RegisterBatch,
     ReportRecord,
     ReportVerdict,
@@ -50,6 +51,7 @@ class RegisterActivities:
             self.record_disclosure,
             self.record_register_batch,
             self.apply_retention,
+            self.record_intake_incident,
         ]
 
     async def _write(self, name: str, record: BaseModel) -> None:
@@ -93,6 +95,11 @@ class RegisterActivities:
             for write in batch.writes:
                 await _apply(conn, write.name, write.record)
 
+    @activity.defn(name=ActivityName.RECORD_INTAKE_INCIDENT)
+    async def record_intake_incident(self, record: IntakeIncidentRecord) -> None:
+        """A refused report of a run with no case: the operator's trace of it (codes only)."""
+        await self._write(ActivityName.RECORD_INTAKE_INCIDENT, record)
+
     @activity.defn(name=ActivityName.APPLY_RETENTION)
     async def apply_retention(self, request: RetentionRequest) -> RetentionCounts:
         """Delete and anonymise what has expired as of `request.now`; log counts only."""
@@ -111,6 +118,7 @@ _WRITES: dict[str, tuple[str, Sequence[str], Callable[[asyncpg.Connection, Any],
     ActivityName.CLOSE_STAFF_TASK: ("staff_tasks", writes.CLOSE_PARAMS, writes.close_staff_task),
     ActivityName.ASSIGN_STAFF_TASK: ("staff_tasks", writes.ASSIGN_PARAMS, writes.assign_staff_task),
     ActivityName.RECORD_DISCLOSURE: ("disclosures", writes.DISCLOSURE_PARAMS, writes.record_disclosure),
+    ActivityName.RECORD_INTAKE_INCIDENT: ("intake_incidents", writes.INCIDENT_PARAMS, writes.record_intake_incident),
 }
 """Each register write by the activity name it stands for: (table, query parameters, write)."""
 

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime
 
 from domain.models import DisturbanceReport, Frozen
 from domain.records import NoticeAcknowledgement
+from domain.refusals import IntakeRefusal
 from domain.state import PreventionOutcome
 
 
@@ -42,3 +43,10 @@ class PreventionResult(Frozen):
 
 class PreventionFinished(Frozen):
     result: PreventionResult
+
+
+class IntakeRefused(Frozen):
+    """A report signal reached the open case but could not be taken in (see
+    workflows/refused_intake.py): the case records it and the team lead gets a task."""
+
+    refusal: IntakeRefusal

@@ -14,6 +14,7 @@ from domain.events import NoticeUndelivered, PreventionResult
 from domain.models import DisturbanceReport
 from domain.policy import EscalationPolicy
 from domain.records import NoticeAcknowledgement
+from domain.refusals import IntakeRefusal
 from domain.state import CaseState
 
 
@@ -28,6 +29,9 @@ class CaseInput(BaseModel):
     pending_acknowledgements: list[NoticeAcknowledgement] = Field(default_factory=list)
     pending_prevention_results: list[PreventionResult] = Field(default_factory=list)
     pending_undelivered: list[NoticeUndelivered] = Field(default_factory=list)
+    pending_refusals: list[IntakeRefusal] = Field(
+        default_factory=list, description="Refused intakes not yet recorded, carried through continue-as-new."
+    )
     search_attributes: bool = Field(
         default=True,
         description="Upsert Trygg's search attributes. Off only on the time-skipping test server, "

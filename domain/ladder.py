@@ -29,7 +29,14 @@ from domain.commands import (
     StartPrevention,
     UpsertCase,
 )
-from domain.events import ClockFired, NoticeAcknowledged, NoticeUndelivered, PreventionFinished, ReportReceived
+from domain.events import (
+    ClockFired,
+    IntakeRefused,
+    NoticeAcknowledged,
+    NoticeUndelivered,
+    PreventionFinished,
+    ReportReceived,
+)
 from domain.models import SYSTEM_ACTOR, Actor, DisturbanceReport, Role, Severity
 from domain.policy import EscalationPolicy, TaskKind
 from domain.records import (
@@ -453,6 +460,8 @@ def decide(state: CaseState, event: Any, now: datetime) -> tuple[CaseState, list
             _on_prevention_finished(turn, result.outcome)
         case StepInput():
             _on_step(turn, event)
+        case IntakeRefused(refusal=refusal):
+            _on_intake_refused(turn, refusal)
         case _:
             raise TypeError(f"unknown event {type(event).__name__}")
     return turn.finish()
@@ -704,6 +713,14 @@ def _on_acknowledged(turn: _Turn, ack) -> None:
     turn.cancel_clocks(frozenset({ClockKind.ACKNOWLEDGEMENT_DUE}), ref=notice.notice_id)
     turn.close_tasks(frozenset({TaskKind.CHASE_ACKNOWLEDGEMENT}), ref=notice.notice_id)
     turn.record("notice_acknowledged", notice_id=notice.notice_id, partner_id=ack.partner_id)
+
+
+def _on_intake_refused(turn: _Turn, refusal) -> None:
+    """A report for this tenancy reached the case and could not be read. Nothing of it
+    enters the case but the fact, the fields and the reasons; the team lead follows it
+    up with the case system that sent it (and closes the task with `complete_task`)."""
+    turn.record("intake_refused", cause=refusal.cause, fields=",".join(refusal.fields())[:500], problems=refusal.describe())
+    turn.open_task(TaskKind.REVIEW_REFUSED_INTAKE, Role.TEAM_LEAD)
 
 
 def _on_prevention_finished(turn: _Turn, outcome: PreventionOutcome) -> None:

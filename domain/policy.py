@@ -40,6 +40,7 @@ class TaskKind:
     CHASE_ACKNOWLEDGEMENT = "chase_acknowledgement"
     AGREE_ACTION_PLAN = "agree_action_plan"
     REVIEW_ACTION_PLAN = "review_action_plan"
+    REVIEW_REFUSED_INTAKE = "review_refused_intake"  # a report signal the case could not read
 
 
 class EscalationPolicy(Frozen):

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import AwareDatetime, Field, model_validator
 
 from domain.models import Actor, Category, Complainant, Frozen, HousingForm, Role, Severity, SourceKind
+from domain.refusals import FieldProblem, RefusalCause
 
 ID = Field(min_length=1, max_length=128)
 
@@ -126,6 +127,18 @@ class DisclosureRecord(Frozen):
     notice_id: str | None = None
 
 
+class IntakeIncidentRecord(Frozen):
+    """A report signal refused while its run had no case open: the register's trace of it,
+    codes and field names only (`intake_incidents`). `incident_id` is the idempotency key."""
+
+    incident_id: str = Field(min_length=1, max_length=200)
+    workflow_id: str = ID
+    run_id: str = ID
+    at: AwareDatetime
+    cause: RefusalCause
+    problems: tuple[FieldProblem, ...] = Field(min_length=1, max_length=50)
+
+
 class NoticeKind(StrEnum):
     """Every notice the ladder can send; the partner directory maps each to recipients."""
 
@@ -193,6 +206,7 @@ class ActivityName:
     RECORD_REGISTER_BATCH = "record_register_batch"  # RegisterBatch -> None (one turn's writes, one transaction)
     APPLY_RETENTION = "apply_retention"  # register.retention.RetentionRequest -> RetentionCounts
     SEND_AREA_PICTURE = "send_area_picture"  # partners.area.AreaPictureRequest -> NoticeOutcome
+    RECORD_INTAKE_INCIDENT = "record_intake_incident"  # IntakeIncidentRecord -> None (a refused report, no case open)
     POLICY_IN_FORCE = "policy_in_force"  # () -> EscalationPolicy (the worker's policy, asked once when a case opens)
 
 

@@ -22,6 +22,7 @@ from domain.records import (
     CaseRecord,
     CloseStaffTask,
     DisclosureRecord,
+    IntakeIncidentRecord,
     ReportRecord,
     ReportVerdict,
     StaffTaskRecord,
@@ -220,5 +221,20 @@ async def record_disclosure(conn: asyncpg.Connection, record: DisclosureRecord) 
            ON CONFLICT (disclosure_id) DO NOTHING RETURNING true""",
         record.case_id, record.disclosure_id, record.partner_id, record.partner_kind, list(record.fields),
         record.at, record.legal_basis, record.notice_id,
+    )  # fmt: skip
+    return bool(inserted)
+
+
+INCIDENT_PARAMS = ("incident_id", "workflow_id", "run_id", "at", "cause", "problems.field", "problems.reason")
+
+
+async def record_intake_incident(conn: asyncpg.Connection, record: IntakeIncidentRecord) -> bool:
+    """Log a refused report of a run with no case; the incident id makes a retry a no-op."""
+    inserted = await conn.fetchval(
+        """INSERT INTO intake_incidents (incident_id, workflow_id, run_id, at, cause, fields, reasons)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (incident_id) DO NOTHING RETURNING true""",
+        record.incident_id, record.workflow_id, record.run_id, record.at, str(record.cause),
+        [p.field for p in record.problems], [p.reason for p in record.problems],
     )  # fmt: skip
     return bool(inserted)

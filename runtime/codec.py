@@ -13,8 +13,13 @@ is bound in as associated data: relabelling a payload with another key id fails.
 
 Rotation: several keys by id, the first one active. New payloads use the active key; a
 payload names its key, so old histories keep decoding as long as their key is listed.
-Payloads without the encrypted encoding pass through decode untouched, so histories
-written before encryption was turned on still replay and read.
+
+Plaintext: a payload without the encrypted encoding is refused unless `accept_plaintext`
+(TRYGG_ACCEPT_PLAINTEXT_PAYLOADS, for a migration to encryption) lets it through. Refused
+is not raised here: decoding runs before the workflow does, and raising would fail the
+workflow task, again and again for a case whose history holds the payload. The payload
+is replaced by a marker holding nothing of it (runtime/converters.py), which is refused
+to the sender where its value is asked for.
 
 Errors name key ids, never key material.
 
@@ -38,6 +43,8 @@ from google.protobuf.message import Message
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
+from runtime.converters import REFUSED_PLAINTEXT_ENCODING
+
 ENCODING = b"binary/encrypted"
 KEY_ID_METADATA = "encryption-key-id"
 KEY_BYTES = 32
@@ -56,18 +63,19 @@ class PayloadDecryptionError(Exception):
 class EncryptionCodec(PayloadCodec):
     """AES-256-GCM over whole payloads, with the key id in the metadata."""
 
-    def __init__(self, keys: Mapping[str, bytes], active_key_id: str) -> None:
+    def __init__(self, keys: Mapping[str, bytes], active_key_id: str, *, accept_plaintext: bool = False) -> None:
         if active_key_id not in keys:
             raise KeySettingError(f"active key {active_key_id!r} is not among the keys")
         for key_id, key in keys.items():
             _check_key(key_id, key)
         self.active_key_id = active_key_id
+        self.accept_plaintext = accept_plaintext
         self._ciphers = {key_id: AESGCM(key) for key_id, key in keys.items()}
 
     @classmethod
-    def from_setting(cls, text: str) -> "EncryptionCodec":
+    def from_setting(cls, text: str, *, accept_plaintext: bool = False) -> "EncryptionCodec":
         active, keys = parse_keys(text)
-        return cls(keys, active)
+        return cls(keys, active, accept_plaintext=accept_plaintext)
 
     @property
     def key_ids(self) -> list[str]:
@@ -86,8 +94,11 @@ class EncryptionCodec(PayloadCodec):
         return Payload(metadata={"encoding": ENCODING, KEY_ID_METADATA: key_id.encode()}, data=nonce + sealed)
 
     def decrypt(self, payload: Payload) -> Payload:
-        if payload.metadata.get("encoding") != ENCODING:
-            return payload  # written before encryption was on (or by another converter): as is
+        encoding = payload.metadata.get("encoding")
+        if encoding != ENCODING:
+            if self.accept_plaintext or encoding == REFUSED_PLAINTEXT_ENCODING.encode():
+                return payload  # written before encryption was on, during a migration: as is
+            return refused_plaintext_marker(payload)
         key_id = payload.metadata.get(KEY_ID_METADATA, b"").decode("utf-8", "replace")
         cipher = self._ciphers.get(key_id)
         if cipher is None:
@@ -106,6 +117,13 @@ class EncryptionCodec(PayloadCodec):
                 "it was altered, or a different key is configured under that id"
             ) from None
         return Payload.FromString(plain)
+
+
+def refused_plaintext_marker(payload: Payload) -> Payload:
+    """What a refused plaintext payload becomes: its encoding's name, none of its data."""
+    encoding = payload.metadata.get("encoding", b"")
+    known = encoding if re.fullmatch(rb"[a-z0-9/._+-]{1,64}", encoding) else b"unknown"
+    return Payload(metadata={"encoding": REFUSED_PLAINTEXT_ENCODING.encode(), "refused-encoding": known})
 
 
 def parse_keys(text: str) -> tuple[str, dict[str, bytes]]:

@@ -13,6 +13,7 @@ from temporalio.runtime import Runtime
 
 from register.migrate import apply_migrations
 from runtime.codec import EncryptionCodec
+from runtime.converters import TryggFailureConverter, TryggPayloadConverter
 from runtime.settings import Settings
 
 
@@ -20,14 +21,25 @@ class ConnectionFailed(Exception):
     """Temporal or PostgreSQL could not be reached; the message says which and where."""
 
 
+TRYGG_DATA_CONVERTER = dataclasses.replace(
+    pydantic_data_converter,
+    payload_converter_class=TryggPayloadConverter,
+    failure_converter_class=TryggFailureConverter,
+)
+"""Pydantic payloads that know the refused-plaintext marker; refusals written without
+stack traces (runtime/converters.py). Without keys, payloads stay plain text."""
+
+
 def data_converter(settings: Settings) -> DataConverter:
-    """Pydantic payloads, encrypted with TRYGG_PAYLOAD_KEYS when keys are configured.
+    """Trygg's converter, encrypted with TRYGG_PAYLOAD_KEYS when keys are configured.
 
     Worker, console and API all connect through `connect_temporal`, so they all encrypt
-    and decrypt alike; without keys, payloads stay plain text as before."""
+    and decrypt alike, and all refuse a payload that arrives unencrypted unless
+    TRYGG_ACCEPT_PLAINTEXT_PAYLOADS allows it; without keys, payloads stay plain text."""
     if not settings.payload_keys:
-        return pydantic_data_converter
-    return dataclasses.replace(pydantic_data_converter, payload_codec=EncryptionCodec.from_setting(settings.payload_keys))
+        return TRYGG_DATA_CONVERTER
+    codec = EncryptionCodec.from_setting(settings.payload_keys, accept_plaintext=settings.accept_plaintext_payloads)
+    return dataclasses.replace(TRYGG_DATA_CONVERTER, payload_codec=codec)
 
 
 async def connect_temporal(settings: Settings, runtime: Runtime | None = None) -> Client:

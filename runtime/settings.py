@@ -68,6 +68,10 @@ class Settings(BaseSettings):
         repr=False,
         description="Payload encryption keys, kid:base64key[,kid:base64key…], first active; unset: payloads in plain text.",
     )
+    accept_plaintext_payloads: bool = Field(
+        default=False,
+        description="With payload keys set, also read payloads that arrive unencrypted; only during a migration to encryption.",
+    )
     ui_origins: str | None = Field(
         default=None,
         description="Comma-separated Web UI origins allowed to call the codec endpoint; default http://localhost:<ui_port>.",

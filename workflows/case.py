@@ -1,7 +1,9 @@
 """DisturbanceCaseWorkflow: the durable shell around the ladder in domain/.
 
 One workflow per tenancy at a time, id `case-{tenancy_id}` (`case_workflow_id`).
-Reports arrive by signal-with-start on the signal `report`; start it with:
+Reports arrive by signal-with-start on the signal `report` (read by
+`workflows.refused_intake.read_report`: a report that cannot be read is recorded as a
+refused intake, never dropped); start it with:
 
     await client.start_workflow(
         DisturbanceCaseWorkflow.run, CaseInput(policy=policy),
@@ -23,16 +25,19 @@ until the earliest one, so one durable timer runs at a time.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.common import RawValue
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from domain.commands import CancelPrevention, Notify, StartPrevention
     from domain.events import (
         ClockFired,
+        IntakeRefused,
         NoticeAcknowledged,
         NoticeUndelivered,
         PreventionFinished,
@@ -41,8 +46,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.ladder import decide, open_case
     from domain.models import DisturbanceReport, Role
-    from domain.policy import EscalationPolicy
-    from domain.records import ActivityName, NoticeAcknowledgement, NoticeOutcome, NoticeRequest
+    from domain.policy import EscalationPolicy, TaskKind
+    from domain.records import ActivityName, IntakeIncidentRecord, NoticeAcknowledgement, NoticeOutcome, NoticeRequest
+    from domain.refusals import INTAKE_REFUSED, NO_CASE, IntakeRefusal, join_problems
     from domain.state import CaseState
     from domain.steps import (
         AddNote,
@@ -65,10 +71,16 @@ with workflow.unsafe.imports_passed_through():
     from domain.inputs import CaseInput
     from domain.view import CaseView, view_of
     from workflows import search_attributes as sa
-    from workflows.activities import NOTICE_TIMEOUT, carry_out, notice_retry
+    from workflows.activities import NOTICE_TIMEOUT, REGISTER_RETRY, REGISTER_TIMEOUT, carry_out, notice_retry
     from workflows.prevention import PreventionWorkflow
+    from workflows.refused_intake import read_report
 
 REPORT_SIGNAL = "report"
+
+REFUSED_INTAKE = "refused-intake"
+"""Patch id: a report signal that cannot be read is recorded as a refused intake (in the
+case, or as an incident in the register ending a run that has no case) instead of being
+dropped. Histories recorded before it drop such a signal, as the SDK did."""
 
 
 def case_workflow_id(tenancy_id: str) -> str:
@@ -93,6 +105,12 @@ class DisturbanceCaseWorkflow:
         self._notice_tasks: set[asyncio.Task] = set()
         self._commits = 0
         self._search_attributes: tuple | None = None
+        self._refusals: list[IntakeRefusal] = list(input.pending_refusals)
+        self._intake_flag: bool | None = (
+            workflow.info().typed_search_attributes.get(sa.INTAKE_REFUSED) if input.search_attributes else None
+        )
+        self._incidents = 0
+        self._refused_without_case: str | None = None
 
     # -- the main loop -------------------------------------------------------------------
     @workflow.run
@@ -111,20 +129,25 @@ class DisturbanceCaseWorkflow:
         if fresh:
             # Reports that came in while the case was closing open the next case.
             workflow.continue_as_new(
-                CaseInput(policy=input.policy, pending_reports=fresh, search_attributes=input.search_attributes)
+                CaseInput(
+                    policy=input.policy, pending_reports=fresh, search_attributes=input.search_attributes,
+                    pending_refusals=self._refusals,
+                )  # fmt: skip
             )
+        if self._refusals:  # refused while the case was closing: no case left to hold them
+            await self._record_incidents(self._refusals)
         return view_of(self._state)
 
     async def _wait_for_work(self) -> None:
         if self._state is None:
-            await workflow.wait_condition(lambda: bool(self._reports))
+            await workflow.wait_condition(lambda: bool(self._reports or self._refusals))
             return
         clock = self._state.next_clock()
         seen = self._commits
 
         def has_work() -> bool:
             # A step taken by an Update may have closed the case or set an earlier clock.
-            return bool(self._reports or self._events) or self._commits != seen or self._closed()
+            return bool(self._reports or self._events or self._refusals) or self._commits != seen or self._closed()
 
         if clock is None:
             await workflow.wait_condition(has_work)
@@ -148,6 +171,7 @@ class DisturbanceCaseWorkflow:
                 await self._commit(state, commands)
             else:
                 await self._apply(ReportReceived(report=report))
+        await self._drain_refusals()
         while self._events and not self._closed():
             await self._apply(self._events.pop(0))
         while not self._closed():
@@ -158,6 +182,45 @@ class DisturbanceCaseWorkflow:
 
     def _closed(self) -> bool:
         return self._state is not None and self._state.is_closed
+
+    async def _drain_refusals(self) -> None:
+        """Reports that could not be read: into the open case, or, with no case open, into
+        the register as an incident, which ends the run (it would otherwise wait, RUNNING,
+        with no case)."""
+        if self._state is not None:
+            while self._refusals and not self._closed():
+                await self._apply(IntakeRefused(refusal=self._refusals.pop(0)))
+            return
+        if not self._refusals or self._reports:
+            return
+        refusals, self._refusals = self._refusals, []
+        await self._record_incidents(refusals)
+        if self._reports:
+            return  # a report came in meanwhile: it opens the case; the incidents stay in the register
+        self._refused_without_case = join_problems([p for r in refusals for p in r.problems])
+        raise ApplicationError(
+            f"report refused, no case opened: {self._refused_without_case}", type=INTAKE_REFUSED, non_retryable=True
+        )
+
+    async def _record_incidents(self, refusals: list[IntakeRefusal]) -> None:
+        """Write each refusal to the register's intake incidents and raise the incident flag."""
+        info = workflow.info()
+        for refusal in refusals:
+            self._incidents += 1
+            record = IntakeIncidentRecord(
+                incident_id=f"{info.run_id}:{self._incidents}", workflow_id=info.workflow_id[:128],
+                run_id=info.run_id, at=workflow.now(), cause=refusal.cause, problems=refusal.problems,
+            )  # fmt: skip
+            try:
+                await workflow.execute_local_activity(
+                    ActivityName.RECORD_INTAKE_INCIDENT, record,
+                    start_to_close_timeout=REGISTER_TIMEOUT, retry_policy=REGISTER_RETRY,
+                )  # fmt: skip
+            except FailureError as error:  # the register refused it: the flag and the run's failure still say it
+                workflow.logger.error("intake incident not recorded", extra={"error": type(error.cause or error).__name__})
+        if self._input.search_attributes and not self._intake_flag:
+            workflow.upsert_search_attributes([sa.INTAKE_REFUSED.value_set(True)])
+            self._intake_flag = True
 
     def _quiet(self) -> bool:
         return workflow.all_handlers_finished() and self._notices_in_flight == 0
@@ -175,6 +238,7 @@ class DisturbanceCaseWorkflow:
             pending_acknowledgements=[e.acknowledgement for e in self._events if isinstance(e, NoticeAcknowledged)],
             pending_prevention_results=[e.result for e in self._events if isinstance(e, PreventionFinished)],
             pending_undelivered=[e for e in self._events if isinstance(e, NoticeUndelivered)],
+            pending_refusals=list(self._refusals),
             search_attributes=self._input.search_attributes,
             max_history_events_before_continue=self._input.max_history_events_before_continue,
         )
@@ -238,24 +302,45 @@ class DisturbanceCaseWorkflow:
             return
         view = view_of(s)
         values = (str(s.stage), s.tenancy.area, str(s.category), view.next_due, view.overdue, view.escalated)
-        if values == self._search_attributes:
-            return
-        self._search_attributes = values
-        updates = [
-            sa.CASE_STAGE.value_set(values[0]),
-            sa.CASE_AREA.value_set(values[1]),
-            sa.CASE_CATEGORY.value_set(values[2]),
-            sa.NEXT_DUE.value_set(view.next_due) if view.next_due else sa.NEXT_DUE.value_unset(),
-            sa.OVERDUE.value_set(view.overdue),
-            sa.ESCALATED.value_set(view.escalated),
-        ]
-        workflow.upsert_search_attributes(updates)
+        updates = []
+        if values != self._search_attributes:
+            self._search_attributes = values
+            updates = [
+                sa.CASE_STAGE.value_set(values[0]),
+                sa.CASE_AREA.value_set(values[1]),
+                sa.CASE_CATEGORY.value_set(values[2]),
+                sa.NEXT_DUE.value_set(view.next_due) if view.next_due else sa.NEXT_DUE.value_unset(),
+                sa.OVERDUE.value_set(view.overdue),
+                sa.ESCALATED.value_set(view.escalated),
+            ]
+        # Only ever written once a refused intake has raised it, so cases without one
+        # upsert exactly what they did before REFUSED_INTAKE.
+        refused = any(t.kind == TaskKind.REVIEW_REFUSED_INTAKE for t in s.tasks.values())
+        if refused != bool(self._intake_flag):
+            self._intake_flag = refused
+            updates.append(sa.INTAKE_REFUSED.value_set(refused))
+        if updates:
+            workflow.upsert_search_attributes(updates)
 
     # -- messages from outside ----------------------------------------------------------------
-    @workflow.signal(name=REPORT_SIGNAL)
-    def report(self, report: DisturbanceReport) -> None:
-        """A störningsanmälan for this tenancy (signal-with-start opens the case)."""
-        self._reports.append(report)
+    @workflow.signal(dynamic=True)
+    def report_signal(self, name: str, args: Sequence[RawValue]) -> None:
+        """The `report` signal: a störningsanmälan for this tenancy (signal-with-start opens
+        the case). Dynamic, so that its payloads arrive raw whatever was sent and the case
+        reads them itself (`read_report`); any other unknown signal is ignored, as it was."""
+        if name != REPORT_SIGNAL:
+            workflow.logger.info("unknown signal ignored", extra={"signal_length": len(name)})
+            return
+        read = read_report(args)
+        if isinstance(read, DisturbanceReport):
+            self._reports.append(read)
+            return
+        detail = {"cause": str(read.cause), "fields": list(read.fields())}
+        if not workflow.patched(REFUSED_INTAKE):
+            workflow.logger.warning("report signal could not be read; dropped", extra=detail)
+            return
+        workflow.logger.warning("report signal refused", extra=detail)
+        self._refusals.append(read)
 
     @workflow.signal(name="acknowledge_notice")
     def acknowledge_notice(self, acknowledgement: NoticeAcknowledgement) -> None:
@@ -271,7 +356,11 @@ class DisturbanceCaseWorkflow:
     def view(self, role: Role | None = None) -> CaseView:
         """The case as staff see it; with a role, `allowed_steps` is what that role may do next."""
         if self._state is None:
-            raise ApplicationError("No case is open yet: the first report is still being recorded.")
+            if self._refused_without_case is not None:
+                raise ApplicationError(
+                    f"No case: the report that started this run was refused ({self._refused_without_case}).", type=NO_CASE
+                )
+            raise ApplicationError("No case is open yet: the first report is still being recorded.", type=NO_CASE)
         return view_of(self._state, role)
 
     # -- staff steps: Updates with synchronous validators -------------------------------------
