@@ -19,6 +19,7 @@ from domain.records import (
     CaseRecord,
     CloseStaffTask,
     DisclosureRecord,
+    IntakeIncidentRecord,
     NoticeKind,
     NoticeOutcome,
     NoticeRequest,
@@ -63,6 +64,7 @@ class StandIns:
             self.record_disclosure,
             self.record_register_batch,
             self.send_notice,
+            self.record_intake_incident,
         ]
 
     @activity.defn(name=ActivityName.UPSERT_CASE)
@@ -103,6 +105,10 @@ class StandIns:
         if self.batches <= self.refused_batches:
             raise ApplicationError("case_id: no such case in the register", type="UnknownCase", non_retryable=True)
         self.calls.extend((write.name, write.record) for write in batch.writes)
+
+    @activity.defn(name=ActivityName.RECORD_INTAKE_INCIDENT)
+    async def record_intake_incident(self, record: IntakeIncidentRecord) -> None:
+        self.calls.append((ActivityName.RECORD_INTAKE_INCIDENT, record))
 
     @activity.defn(name=ActivityName.SEND_NOTICE)
     async def send_notice(self, request: NoticeRequest) -> NoticeOutcome:
