@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from domain.refusals import field_problems
+
 
 class TryggError(Exception):
     """Base of every error the client raises on purpose."""
@@ -22,11 +24,8 @@ class InvalidInput(TryggError):
 
     @classmethod
     def from_validation(cls, error: ValidationError, prefix: str = "") -> "InvalidInput":
-        problems = []
-        for issue in error.errors():
-            location = ".".join(str(part) for part in issue["loc"]) or "(input)"
-            problems.append(f"{prefix}{location}: {issue['msg']}")
-        return cls(problems)
+        """Every bad field and why, never the value (domain.refusals), as the workflow says it."""
+        return cls([problem.line() for problem in field_problems(error, prefix)])
 
 
 class StepRefused(TryggError):

@@ -80,7 +80,8 @@ def field_problems(error: ValidationError, prefix: str = "") -> list[FieldProble
     """Each error of a pydantic ValidationError as a field and a reason, without values."""
     problems = []
     for issue in error.errors(include_url=False, include_input=True):
-        location = ".".join(_location_part(part) for part in issue.get("loc", ())) or "(input)"
+        parts = [part for part in issue.get("loc", ()) if not _schema_step(part)]
+        location = ".".join(_location_part(part) for part in parts) or "(input)"
         problems.append(FieldProblem(field=f"{prefix}{location}"[:300], reason=_reason(issue)))
     return problems
 
@@ -93,6 +94,12 @@ def describe_validation_error(error: ValidationError, prefix: str = "") -> str:
 def join_problems(problems: tuple[FieldProblem, ...] | list[FieldProblem]) -> str:
     text = "; ".join(p.line() for p in problems)
     return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 1] + "…"
+
+
+def _schema_step(part: Any) -> bool:
+    """A step of pydantic's own schema in a location (`function-after[...]`, a union's
+    member), which names no field."""
+    return isinstance(part, str) and "[" in part
 
 
 def _location_part(part: Any) -> str:

@@ -73,9 +73,15 @@ async def test_after_rotation_new_payloads_use_the_new_key_and_old_ones_still_de
     assert await rotated.decode([written_after]) == [plain(SECRET_NAME)]
 
 
-async def test_payloads_written_before_encryption_pass_through_decode():
+async def test_payloads_written_before_encryption_pass_through_decode_only_when_plaintext_is_accepted():
     written_in_plain = plain(SECRET_NAME)
-    assert await codec_for(new_key_setting("k1")).decode([written_in_plain]) == [written_in_plain]
+    migrating = EncryptionCodec.from_setting(new_key_setting("k1"), accept_plaintext=True)
+    assert await migrating.decode([written_in_plain]) == [written_in_plain]
+
+    [refused] = await codec_for(new_key_setting("k1")).decode([written_in_plain])
+    assert refused.metadata["encoding"] == b"binary/trygg-plaintext-refused"
+    assert refused.metadata["refused-encoding"] == b"json/plain"
+    assert refused.data == b"" and SECRET_NAME.encode() not in refused.SerializeToString(), "nothing of it is kept"
 
 
 async def test_an_unknown_key_id_is_named_and_no_key_is_shown():
@@ -156,8 +162,10 @@ def test_the_dev_key_file_is_created_once_private_and_then_reused(tmp_path):
 def test_the_data_converter_encrypts_only_when_keys_are_configured():
     assert data_converter(load_settings()).payload_codec is None
     converter = data_converter(load_settings(payload_keys=new_key_setting("k1")))
-    assert isinstance(converter.payload_codec, EncryptionCodec)
-    assert converter.payload_converter_class is pydantic_data_converter.payload_converter_class
+    assert isinstance(converter.payload_codec, EncryptionCodec) and not converter.payload_codec.accept_plaintext
+    assert issubclass(converter.payload_converter_class, pydantic_data_converter.payload_converter_class)
+    migrating = data_converter(load_settings(payload_keys=new_key_setting("k1"), accept_plaintext_payloads=True))
+    assert migrating.payload_codec.accept_plaintext
 
 
 async def test_decoding_in_place_reaches_nested_payloads():

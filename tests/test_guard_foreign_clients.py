@@ -323,3 +323,27 @@ async def test_a_plaintext_query_is_refused_to_its_sender(local_env, worker):
     assert (await case.query("view", "coordinator"))["case_id"]
 
 
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def migrating_worker(local_env, pg_pool):
+    """A worker during a migration to encryption: TRYGG_ACCEPT_PLAINTEXT_PAYLOADS=true."""
+    settings = load_settings(payload_keys=KEYS, accept_plaintext_payloads=True)
+    client = Client(**{**local_env.client.config(), "data_converter": data_converter(settings)})
+    activity_set = build_activities(pg_pool, settings)
+    try:
+        async with running_worker(client, workflows=WORKFLOWS, activities=activity_set.functions) as w:
+            yield w.task_queue
+    finally:
+        await activity_set.close()
+
+
+async def test_during_a_migration_to_encryption_plaintext_is_read_when_the_setting_allows(local_env, migrating_worker):
+    tenancy_id = unique("T")
+    plain = foreign_client(local_env, codec=False)
+    handle = await signal_with_start(plain, migrating_worker, tenancy_id, report_json(tenancy_id))
+    case = trygg_client(local_env).get_workflow_handle(handle.id)
+    await eventually(lambda: _has_case(case))
+    with pytest.raises(Exception, match="binary/encrypted"):  # applied, but its encrypted answer is unreadable
+        await plain.get_workflow_handle(handle.id).execute_update("add_note", {"actor": COORDINATOR, "reason": "plain"})
+    assert (await case.query("view"))["notes"] == 1, "the step was applied: do not send it again"
