@@ -17,6 +17,7 @@ from client.timeline import Timeline, build_timeline
 from domain.models import Actor, DisturbanceReport, Role
 from domain.policy import EscalationPolicy
 from domain.prevention import PREVENTION_STEP_MODELS
+from domain.refusals import INVALID_INPUT
 from domain.steps import STEP_MODELS
 from domain.view import CaseView
 from register import queries
@@ -130,7 +131,10 @@ class TryggClient:
             return await handle.execute_update(step, model)
         except WorkflowUpdateFailedError as error:
             cause = error.cause
-            raise StepRefused(getattr(cause, "message", None) or str(cause)) from None
+            message = getattr(cause, "message", None) or str(cause)
+            if getattr(cause, "type", None) == INVALID_INPUT:  # the worker's models refused what this client sent
+                raise InvalidInput([message.removeprefix("invalid input: ")]) from None
+            raise StepRefused(message) from None
         except RPCError as error:
             raise self._translate(error, handle.id) from None
 

@@ -242,7 +242,9 @@ async def test_a_report_signal_with_no_argument_or_two_is_refused_not_a_frozen_c
     assert len((await case.query("view"))["reports"]) == 1
 
 
-async def test_an_update_with_a_missing_field_is_one_line_naming_it_non_retryable_and_without_values(local_env, pg_pool, worker):
+async def test_an_update_with_a_missing_field_is_one_line_naming_it_non_retryable_and_without_values(
+    local_env, pg_pool, worker, caplog
+):
     _, case = await open_case(local_env, worker)
     sender = foreign_client(local_env, codec=True).get_workflow_handle(case.id)
     events, rows = await history_length(case), await register_rows(pg_pool, case.id)
@@ -250,6 +252,7 @@ async def test_an_update_with_a_missing_field_is_one_line_naming_it_non_retryabl
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await sender.execute_update("verify_report", {"actor": COORDINATOR, "reason": SECRET * 200})
     assert_one_line_refusal(refused.value.cause, "InvalidInput", "report_id: Field required", "method: Field required", "reason:")
+    assert "Hemlig" not in caplog.text, "no value in any log line"
 
     assert await history_length(case) == events, "a refused Update leaves no event"
     assert await register_rows(pg_pool, case.id) == rows
