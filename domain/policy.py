@@ -41,6 +41,9 @@ CALENDAR_YEARS = 4
 """A calendar is built for the year a case opens and the three after it (warning,
 prevention, court and Kronofogden can take years); `calendar_extension` adds more."""
 
+MAX_CALENDAR_SPAN_YEARS = 60
+"""No case runs longer; a request for more years is a defect, refused."""
+
 CALENDAR_MARGIN = timedelta(days=400)
 """How far past today a case's calendar must reach: longer than any chain of clocks the
 ladder sets from one moment (a quiet period, a termination window, a legal-process task)."""
@@ -271,6 +274,12 @@ class CalendarExtension(Frozen):
     policy: EscalationPolicy
     first_year: int = Field(ge=1900, le=9999)
     last_year: int = Field(ge=1900, le=9999)
+
+    @model_validator(mode="after")
+    def _a_span_of_years(self) -> "CalendarExtension":
+        if not 0 <= self.last_year - self.first_year <= MAX_CALENDAR_SPAN_YEARS:
+            raise ValueError(f"last_year must be first_year to first_year + {MAX_CALENDAR_SPAN_YEARS}")
+        return self
 
 
 def calendar_extension(policy: EscalationPolicy, now: datetime) -> CalendarExtension | None:
