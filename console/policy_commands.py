@@ -14,7 +14,7 @@ import typer
 
 from console.session import JSON_OPTION, database_url, emit, fail, run, settings_or_exit
 from domain.policy import EscalationPolicy
-from register.policies import PolicyVersionUse, policy_history, recorded_policy
+from register.policies import PolicyVersionUse, conflicting_keys, policy_history, recorded_policy
 from runtime.connections import ConnectionFailed, connect_postgres
 from runtime.policy_file import FILE_KEYS, PolicyFileError, PolicyInForce, load_policy
 from runtime.settings import Settings
@@ -109,7 +109,8 @@ def check(path: Path = typer.Argument(..., help="The candidate policy file (TOML
             async with _register(settings) as pool:
                 recorded = await recorded_policy(pool, candidate.version)
                 uses = await policy_history(pool)
-        return _checked(candidate, in_force, recorded.fingerprint if recorded else None, uses)
+        conflict = conflicting_keys(recorded.rules, candidate.rules.rules()) if recorded else None
+        return _checked(candidate, in_force, conflict, uses)
 
     checked = run(go)
     emit(checked, as_json, _check_text)
@@ -118,17 +119,23 @@ def check(path: Path = typer.Argument(..., help="The candidate policy file (TOML
 
 
 def _checked(
-    candidate: PolicyInForce, in_force: PolicyInForce, recorded: str | None, uses: list[PolicyVersionUse] | None
+    candidate: PolicyInForce, in_force: PolicyInForce, conflict: list[str] | None, uses: list[PolicyVersionUse] | None
 ) -> dict[str, Any]:
+    """`conflict`: None when the register has no such version, else the keys in which the
+    file differs from the recorded rules (register.policies.conflicting_keys)."""
     new, old = candidate.rules.rules(), in_force.rules.rules()
     differences = {key: {"in_force": old[key], "file": new[key]} for key in FILE_KEYS if new[key] != old[key]}
     fingerprint = candidate.rules.fingerprint()
-    if recorded is not None and recorded != fingerprint:
-        verdict = f"refused: version {candidate.version} is recorded in the register with other values"
+    recorded = conflict is not None
+    if conflict:
+        verdict = (
+            f"refused: version {candidate.version} is recorded in the register with other values "
+            f"(differs in {', '.join(conflict)})"
+        )
+    elif recorded:
+        verdict = f"accepted: version {candidate.version} is recorded with these values"
     elif candidate.version == in_force.version and differences:
         verdict = f"refused: version {candidate.version} is in force with other values; give the file a new version"
-    elif recorded is not None:
-        verdict = f"accepted: version {candidate.version} is recorded with these values"
     elif candidate.version == in_force.version:
         verdict = f"accepted: the policy in force ({candidate.version})"
     else:

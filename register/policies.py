@@ -2,9 +2,9 @@
 
 A worker records the policy in force when it starts (`record_policy`): a new version is
 stored once, with its fingerprint and its rules; a version already stored with the same
-fingerprint is simply seen again; the same version with another fingerprint is refused
-(`PolicyVersionConflict`), since two workers would then run "one" version by two sets of
-rules. Different versions coexist: during a rollout old and new workers run side by side,
+fingerprint is simply seen again; the same version with other values is refused
+(`PolicyVersionConflict`, naming the keys), since two workers would then run "one"
+version by two sets of rules (`conflicting_keys` says what counts as other values). Different versions coexist: during a rollout old and new workers run side by side,
 each case keeps the version it opened under (cases.policy_version), and these reads tell
 which cases run under which.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
 from pydantic import AwareDatetime
@@ -24,16 +25,42 @@ from register.rows import Db
 
 
 class PolicyVersionConflict(Exception):
-    """The version is recorded with other values; the message names the version, not the values."""
+    """The version is recorded with other values; the message names the version and the
+    keys that differ, not the values."""
 
-    def __init__(self, version: str, recorded: str, offered: str) -> None:
+    def __init__(self, version: str, keys: list[str]) -> None:
         super().__init__(
             f"policy version {version!r} is already recorded in the register with other values "
-            f"(fingerprint {recorded[:12]}, this file {offered[:12]}): give the changed policy a new version"
+            f"(differs in {', '.join(keys)}): give the changed policy a new version"
         )
         self.version = version
-        self.recorded = recorded
-        self.offered = offered
+        self.keys = keys
+
+
+def conflicting_keys(recorded: dict[str, Any], offered: dict[str, Any]) -> list[str]:
+    """The keys (dotted, e.g. `retention.night_reports_days`) in which `offered` rules
+    differ from the `recorded` rules of the same version. A key the recorded rules lack
+    is no conflict when its value is the model's default: a release that adds a field
+    (or a default task kind) to the model spells an old version's rules with that
+    default, and must not stop every worker. A removed or changed value is a conflict."""
+    before, after = _flatten(recorded), _flatten(offered)
+    defaults = _flatten(EscalationPolicy(version=str(offered.get("version", ""))).rules())
+    changed = [key for key in before if after.get(key, _MISSING) != before[key]]
+    added = [key for key in after if key not in before and after[key] != defaults.get(key, _MISSING)]
+    return sorted(changed + added)
+
+
+_MISSING = object()
+
+
+def _flatten(rules: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in rules.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 class RecordedPolicy(Frozen):
@@ -69,7 +96,14 @@ async def record_policy(db: Db, policy: EscalationPolicy) -> RecordedPolicy:
         )  # fmt: skip
         row = await conn.fetchrow("SELECT * FROM policy_versions WHERE version = $1 FOR UPDATE", policy.version)
         if row["fingerprint"] != fingerprint:
-            raise PolicyVersionConflict(policy.version, row["fingerprint"], fingerprint)
+            keys = conflicting_keys(json.loads(row["policy"]), policy.rules())
+            if keys:
+                raise PolicyVersionConflict(policy.version, keys)
+            # only keys a newer release added, at their defaults: the version's rules, spelled in full
+            await conn.execute(
+                "UPDATE policy_versions SET fingerprint = $2, policy = $3::jsonb WHERE version = $1",
+                policy.version, fingerprint, json.dumps(policy.rules()),
+            )  # fmt: skip
         row = await conn.fetchrow(
             "UPDATE policy_versions SET last_started_at = now() WHERE version = $1 RETURNING *", policy.version
         )

@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from domain.policy import EscalationPolicy
-from register.policies import PolicyVersionConflict, policy_history, record_policy, recorded_policy
+from domain.retention import RetentionPolicy
+from register.policies import PolicyVersionConflict, conflicting_keys, policy_history, record_policy, recorded_policy
 from register.writes import upsert_case
 from runtime.policy_file import example_policy_toml
 from runtime.settings import load_settings
@@ -40,6 +41,7 @@ async def test_the_same_version_with_other_values_is_refused_naming_the_version(
     with pytest.raises(PolicyVersionConflict) as refused:
         await record_policy(pg_pool, EscalationPolicy(version=version, first_contact_working_days=5))
     assert version in str(refused.value) and "new version" in str(refused.value)
+    assert "differs in first_contact_working_days" in str(refused.value)
     stored = await recorded_policy(pg_pool, version)
     assert stored.fingerprint == EscalationPolicy(version=version).fingerprint()  # the first stays
 
@@ -124,3 +126,28 @@ async def test_a_bad_file_stops_the_worker_naming_the_key(database_url, tmp_path
     assert process.returncode == 2
     assert "quiet_period_weeks: Input should be greater than or equal to 1" in err.decode()
     assert "Traceback" not in err.decode()
+
+
+def test_a_key_a_newer_release_added_at_its_default_is_no_conflict():
+    policy = EscalationPolicy(version="conflict-a")
+    recorded = policy.rules()
+    older = {key: value for key, value in recorded.items() if key != "extra_non_working_days"}
+    older["retention"] = {k: v for k, v in recorded["retention"].items() if k != "closed_case_days"}
+    assert conflicting_keys(older, recorded) == []  # a field and a nested field added at their defaults
+    assert conflicting_keys(older, policy.model_copy(update={"extra_non_working_days": (date(2027, 6, 7),)}).rules()) == [
+        "extra_non_working_days"
+    ]
+    changed = policy.model_copy(update={"quiet_period_weeks": 9, "retention": RetentionPolicy(night_reports_days=30)})
+    assert conflicting_keys(recorded, changed.rules()) == ["quiet_period_weeks", "retention.night_reports_days"]
+    assert conflicting_keys({**recorded, "gone": 1}, recorded) == ["gone"]  # a removed key is a change
+
+
+async def test_a_version_recorded_by_an_older_release_is_spelled_out_in_full_at_the_next_start(pg_pool):
+    policy = EscalationPolicy(version=unique("v"))
+    await record_policy(pg_pool, policy)
+    await pg_pool.execute(  # as an older release, without this field, recorded it
+        "UPDATE policy_versions SET policy = policy - 'extra_non_working_days', fingerprint = $2 WHERE version = $1",
+        policy.version, "0" * 64,
+    )  # fmt: skip
+    again = await record_policy(pg_pool, policy)
+    assert again.fingerprint == policy.fingerprint() and again.rules == policy.rules()
