@@ -50,7 +50,7 @@ def test_a_policy_built_directly_is_not_swapped_for_another():
     assert shared(one) is shared(two)
 
 
-def test_a_continued_case_keeps_the_shared_policy():
+def test_a_case_input_decoded_again_keeps_the_shared_policy():
     policy = default_policy(2030)
     state_holder = _through_temporal(CaseInput(policy=policy), CaseInput)
     state = CaseState.model_fields["policy"]  # the state's field is the same model, so decoding it shares too
