@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
 from activities import build_activities
+from domain.retention import RetentionPolicy
+from register.policies import PolicyVersionConflict, record_policy
 from runtime.connections import connect_postgres, connect_temporal
 from runtime.logging import configure_logging, get_logger
+from runtime.policy_file import PolicyFileError, load_policy
 from runtime.process import exit_now
 from runtime.settings import Settings, load_settings
 from workflows.registry import WORKFLOWS
@@ -51,9 +55,21 @@ async def run_worker(
     `extra_activities` exists for tests of the shutdown path only; production passes none.
     """
     stop = stop or _stop_on_signals()
-    client = await connect_temporal(settings, metrics_runtime(settings.metrics_port))
+    policy = load_policy(settings.policy_file)  # a bad file stops start-up here, naming the key
     pool = await connect_postgres(database_url)
-    activity_set = build_activities(pool, settings)
+    try:
+        recorded = await record_policy(pool, policy.rules)  # the same version with other values is refused
+    except BaseException:
+        await pool.close()
+        raise
+    log.info("policy in force", version=recorded.version, fingerprint=recorded.fingerprint[:12],
+             file=str(policy.path) if policy.path else None)  # fmt: skip
+    try:
+        client = await connect_temporal(settings, metrics_runtime(settings.metrics_port))
+    except BaseException:
+        await pool.close()
+        raise
+    activity_set = build_activities(pool, settings, policy)
     worker = Worker(
         client,
         task_queue=settings.task_queue,
@@ -62,7 +78,7 @@ async def run_worker(
         graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
     )
     try:
-        await ensure_schedules(client, settings)
+        await ensure_schedules(client, settings, policy.rules.retention)
         async with worker:
             log.info("worker started", task_queue=settings.task_queue, workflows=len(WORKFLOWS))
             if ready is not None:
@@ -75,13 +91,11 @@ async def run_worker(
     log.info("worker stopped")
 
 
-async def ensure_schedules(client, settings: Settings) -> None:
+async def ensure_schedules(client, settings: Settings, retention_policy: RetentionPolicy | None = None) -> None:
     """Create or update the daily retention and weekly area-picture Schedules. Safe on
     every start of every worker: each call compares a fingerprint and changes nothing
-    when the schedule is already as configured."""
-    from runtime.calendar import default_policy
-
-    retention = await ensure_retention_schedule(client, settings.task_queue, default_policy(date.today().year).retention)
+    when the schedule is already as configured. Retention follows the policy in force."""
+    retention = await ensure_retention_schedule(client, settings.task_queue, retention_policy or RetentionPolicy())
     area_picture = await ensure_area_picture_schedule(client, settings.task_queue)
     log.info("schedules ensured", retention=retention, area_picture=area_picture)
 
@@ -100,7 +114,12 @@ def main() -> None:
     configure_logging(settings.log_format, settings.log_level)
     if settings.database_url is None:
         raise SystemExit("DATABASE_URL: required for the production worker (trygg dev runs an embedded one)")
-    asyncio.run(run_worker(settings, database_url=settings.database_url))
+    try:
+        asyncio.run(run_worker(settings, database_url=settings.database_url))
+    except (PolicyFileError, PolicyVersionConflict) as error:
+        # one line, exit 2 (bad configuration): the file or the version must change, not the code
+        print(f"trygg: {error}", file=sys.stderr, flush=True)
+        exit_now(2)
     exit_now(0)
 
 

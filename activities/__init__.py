@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from runtime.policy_file import PolicyInForce
 from runtime.settings import Settings
 
 
@@ -28,18 +29,17 @@ class ActivitySet:
             await close()
 
 
-def build_activities(pool: asyncpg.Pool, settings: Settings) -> ActivitySet:
-    """The real implementations, never stand-ins."""
-    from datetime import date
-
+def build_activities(pool: asyncpg.Pool, settings: Settings, policy_in_force: PolicyInForce | None = None) -> ActivitySet:
+    """The real implementations, never stand-ins. The policy is the one the worker read
+    (and recorded) at start; without one, `settings.policy_file` is read here."""
     from activities.notify import NotificationActivities
     from activities.policy import PolicyActivities
     from activities.register import RegisterActivities
-    from runtime.calendar import default_policy
+    from runtime.policy_file import load_policy
 
     register = RegisterActivities(pool)
     notify = NotificationActivities.from_settings(settings, pool)
-    policy = PolicyActivities(default_policy(date.today().year))
+    policy = PolicyActivities(policy_in_force or load_policy(settings.policy_file))
     return ActivitySet(
         functions=[*register.activities(), *notify.activities(), *policy.activities()], closers=[notify.close]
     )

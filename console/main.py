@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from console import case_commands, demo, register_commands, stack_commands
+from console import case_commands, demo, policy_commands, register_commands, stack_commands
 from runtime.process import exit_now
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ app = typer.Typer(
 stack_commands.register(app)
 case_commands.register(app)
 register_commands.register(app)
+policy_commands.register(app)
 demo.register(app)
 
 

@@ -10,7 +10,9 @@ import typer
 from console.session import DATABASE_URL_FILE, with_dev_payload_keys
 from runtime.connections import ConnectionFailed
 from runtime.devstack import DevStack, DevStackError, run_dev_stack
+from register.policies import PolicyVersionConflict
 from runtime.logging import configure_logging
+from runtime.policy_file import PolicyFileError, load_policy
 from runtime.settings import LogFormat, SettingsError, load_settings
 
 
@@ -36,9 +38,15 @@ def dev() -> None:
     configure_logging(LogFormat.CONSOLE if settings.log_format == LogFormat.JSON else settings.log_format, settings.log_level)
     settings = settings.model_copy(update={"temporal_address": f"127.0.0.1:{settings.temporal_port}"})
     try:
+        load_policy(settings.policy_file)  # a bad policy file is refused before anything starts
+    except PolicyFileError as error:
+        fail(str(error), 2)
+    try:
         asyncio.run(_dev(settings))
     except (DevStackError, ConnectionFailed) as error:
         fail(str(error))
+    except PolicyVersionConflict as error:
+        fail(str(error), 2)
 
 
 async def _dev(settings) -> None:

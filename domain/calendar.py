@@ -21,10 +21,21 @@ DUE_TIME_UTC = time(15, 0, tzinfo=UTC)
 
 
 class WorkingCalendar:
-    """Weekends plus a carried set of non-working days (holidays, de facto holidays)."""
+    """Weekends plus a carried set of non-working days (holidays, de facto holidays).
 
-    def __init__(self, non_working_days: Iterable[date] = ()) -> None:
+    `until` is the last day the carried set covers (the worker builds it for whole
+    years). Past it the calendar knows weekends only, so a case must have its calendar
+    extended before it counts working days there (`runs_out`); None means the coverage
+    is unknown (a policy recorded before coverage was tracked), and nothing is noticed.
+    """
+
+    def __init__(self, non_working_days: Iterable[date] = (), until: date | None = None) -> None:
         self._closed = frozenset(non_working_days)
+        self.until = until
+
+    def runs_out(self, through: date) -> bool:
+        """True when counting working days up to `through` would pass the covered days."""
+        return self.until is not None and through > self.until
 
     def is_working_day(self, day: date) -> bool:
         return day.weekday() < 5 and day not in self._closed

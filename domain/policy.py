@@ -7,14 +7,24 @@ carried through continue-as-new), so a changed policy applies to new cases only.
 
 `non_working_days` is filled outside workflows (runtime.calendar.default_policy)
 from the `holidays` library; this module never imports it.
+
+Two fingerprints name a policy. `fingerprint()` covers the rules, every field but the
+calendar the worker builds (CALENDAR_FIELDS): the register keeps one row per version
+with it, and a changed file under an unchanged version is refused. `content_hash()`
+covers everything, calendar included: decoded policies with equal content are shared
+(`shared`), so every case the worker caches under one policy holds the same object.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import hashlib
+import json
+from contextvars import ContextVar
+from datetime import date, datetime, timedelta
+from enum import Enum
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from domain.calendar import WorkingCalendar
 from domain.models import Category, Frozen, Role
@@ -22,6 +32,21 @@ from domain.records import NoticeKind
 from domain.retention import RetentionPolicy
 
 PRACTICE = "practice (DOMAIN.md 'Clocks'; configurable)"
+
+CALENDAR_FIELDS: frozenset[str] = frozenset({"non_working_days", "calendar_until"})
+"""Built by the worker from the `holidays` library for the years a case needs, never
+written in a policy file and not part of the policy's fingerprint."""
+
+CALENDAR_YEARS = 4
+"""A calendar is built for the year a case opens and the three after it (warning,
+prevention, court and Kronofogden can take years); `calendar_extension` adds more."""
+
+MAX_CALENDAR_SPAN_YEARS = 60
+"""No case runs longer; a request for more years is a defect, refused."""
+
+CALENDAR_MARGIN = timedelta(days=400)
+"""How far past today a case's calendar must reach: longer than any chain of clocks the
+ladder sets from one moment (a quiet period, a termination window, a legal-process task)."""
 
 
 class TaskKind:
@@ -46,7 +71,13 @@ class TaskKind:
 class EscalationPolicy(Frozen):
     """The rules a case runs by. `version` names the set; change it whenever a value changes."""
 
-    version: str = Field(default="2026.1", min_length=1, max_length=64)
+    version: str = Field(
+        default="2026.1",
+        min_length=1,
+        max_length=64,
+        description="Names this set of values; change it whenever a value changes. The register keeps each "
+        "version once, and a case keeps the version it opened under for its life.",
+    )
 
     first_contact_working_days: int = Field(
         default=3, ge=1, description="First contact with the tenant within 3 working days of the report. Source: " + PRACTICE
@@ -157,6 +188,16 @@ class EscalationPolicy(Frozen):
         description="Swedish public holidays and de facto holidays (midsummer, Christmas and New Year's eves), "
         "built outside workflows by runtime.calendar. Weekends are computed, not listed.",
     )
+    extra_non_working_days: tuple[date, ...] = Field(
+        default=(),
+        description="Local non-working days on top of the Swedish calendar (a company closing day, a bridge "
+        "day the offices close). Source: Trygg default (none); the company's policy file may list them.",
+    )
+    calendar_until: date | None = Field(
+        default=None,
+        description="The last day `non_working_days` covers, set by the worker when it builds the calendar. "
+        "None in a policy recorded before coverage was kept: then the years in the list tell it.",
+    )
     retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
 
     @model_validator(mode="before")
@@ -169,8 +210,52 @@ class EscalationPolicy(Frozen):
             return {**data, "reply_to_complainant": False}
         return data
 
+    def __init__(self, /, **data: Any) -> None:
+        """Built directly (defaults, a file, a test), a policy is its own object; only
+        decoded policies (workflow inputs, states, activity results) are shared."""
+        token = _constructing.set(True)
+        try:
+            super().__init__(**data)
+        finally:
+            _constructing.reset(token)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _shared_when_decoded(cls, data: Any, handler: Any) -> Any:
+        policy = handler(data)
+        return policy if _constructing.get() else shared(policy)
+
     def calendar(self) -> WorkingCalendar:
-        return WorkingCalendar(self.non_working_days)
+        if self.extra_non_working_days:
+            return WorkingCalendar((*self.non_working_days, *self.extra_non_working_days), self.covered_until())
+        return WorkingCalendar(self.non_working_days, self.covered_until())
+
+    def covered_until(self) -> date | None:
+        """The last day the carried calendar covers: `calendar_until`, or for a policy
+        recorded before it was kept, the end of the last year it lists (every Swedish
+        year lists New Year's eve). None for an empty calendar."""
+        if self.calendar_until is not None:
+            return self.calendar_until
+        if self.non_working_days:
+            return date(max(self.non_working_days).year, 12, 31)
+        return None
+
+    def with_calendar(self, non_working_days: tuple[date, ...], until: date) -> "EscalationPolicy":
+        """The same rules (same version, same fingerprint) with another calendar, shared."""
+        return shared(self.model_copy(update={"non_working_days": tuple(sorted(set(non_working_days))), "calendar_until": until}))
+
+    def rules(self) -> dict[str, Any]:
+        """Every field but the built calendar, as canonical JSON values (sets sorted): what
+        a policy file sets, what the register keeps and what the fingerprint covers."""
+        return _canonical(self.model_dump(exclude=set(CALENDAR_FIELDS)))
+
+    def fingerprint(self) -> str:
+        """sha256 of the rules: two policies with the same fingerprint run cases alike."""
+        return _digest(self.rules())
+
+    def content_hash(self) -> str:
+        """sha256 of everything, the calendar included: the key under which decoded policies are shared."""
+        return _digest(_canonical(self.model_dump()))
 
     def task_days(self, kind: str) -> int:
         return self.task_working_days.get(kind, 5)
@@ -179,3 +264,82 @@ class EscalationPolicy(Frozen):
     def sources(cls) -> dict[str, str]:
         """Field name -> the description citing where the default comes from (for the README and the console)."""
         return {name: field.description or "" for name, field in cls.model_fields.items()}
+
+
+class CalendarExtension(Frozen):
+    """A case asks the worker to rebuild its policy's calendar for more years: the
+    rules stay as they are (same version, same fingerprint); only `non_working_days`
+    and `calendar_until` grow. The answer is a local activity's result, so the case's
+    history records it and replay never reads the `holidays` library or the clock."""
+
+    policy: EscalationPolicy
+    first_year: int = Field(ge=1900, le=9999)
+    last_year: int = Field(ge=1900, le=9999)
+
+    @model_validator(mode="after")
+    def _a_span_of_years(self) -> "CalendarExtension":
+        if not 0 <= self.last_year - self.first_year <= MAX_CALENDAR_SPAN_YEARS:
+            raise ValueError(f"last_year must be first_year to first_year + {MAX_CALENDAR_SPAN_YEARS}")
+        return self
+
+
+def calendar_extension(policy: EscalationPolicy, now: datetime) -> CalendarExtension | None:
+    """None while the policy's calendar reaches CALENDAR_MARGIN past `now` (or its
+    coverage is unknown: an empty calendar); else the request for a calendar from its
+    first year through CALENDAR_YEARS from now. Pure: `now` is the workflow's clock."""
+    until = policy.covered_until()
+    reach = now.date() + CALENDAR_MARGIN
+    if until is None or reach <= until:
+        return None
+    first_year = min(policy.non_working_days).year if policy.non_working_days else now.year
+    last_year = max(now.year + CALENDAR_YEARS - 1, reach.year)
+    return CalendarExtension(policy=policy, first_year=min(first_year, now.year), last_year=last_year)
+
+
+# -- one copy in memory ---------------------------------------------------------------
+
+SHARED_LIMIT = 64
+"""At most this many distinct policies are kept for sharing (a worker sees a handful:
+one per version and calendar). Past it a decoded policy is simply not shared."""
+
+_shared: dict[str, EscalationPolicy] = {}
+_shared_ids: set[int] = set()
+_constructing: ContextVar[bool] = ContextVar("trygg_policy_constructing", default=False)
+
+
+def shared(policy: EscalationPolicy) -> EscalationPolicy:
+    """The one instance with this policy's content: equal content gives the same object,
+    different content a different one. Policies are frozen, so sharing is safe; the
+    objects kept here live as long as the worker (their ids stay unique)."""
+    if id(policy) in _shared_ids:
+        return policy
+    key = policy.content_hash()
+    known = _shared.get(key)
+    if known is not None:
+        return known
+    if len(_shared) >= SHARED_LIMIT:
+        return policy
+    _shared[key] = policy
+    _shared_ids.add(id(policy))
+    return policy
+
+
+def _canonical(value: Any) -> Any:
+    """JSON values with one spelling per content: sets sorted, enums by value, dates ISO."""
+    if isinstance(value, BaseModel):
+        return _canonical(value.model_dump())
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(_canonical(k)): _canonical(v) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

@@ -208,6 +208,7 @@ class ActivityName:
     SEND_AREA_PICTURE = "send_area_picture"  # partners.area.AreaPictureRequest -> NoticeOutcome
     RECORD_INTAKE_INCIDENT = "record_intake_incident"  # IntakeIncidentRecord -> None (a refused report, no case open)
     POLICY_IN_FORCE = "policy_in_force"  # () -> EscalationPolicy (the worker's policy, asked once when a case opens)
+    EXTEND_CALENDAR = "extend_calendar"  # domain.policy.CalendarExtension -> EscalationPolicy (same rules, longer calendar)
 
 
 REGISTER_RECORD_TYPES: dict[str, type[Frozen]] = {

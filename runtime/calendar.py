@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import holidays
 
-from domain.policy import EscalationPolicy
+from domain.policy import CALENDAR_YEARS, EscalationPolicy
 
 
 def swedish_non_working_days(years: Iterable[int]) -> tuple[date, ...]:
@@ -31,7 +31,14 @@ def swedish_non_working_days(years: Iterable[int]) -> tuple[date, ...]:
     return tuple(sorted(days))
 
 
-def default_policy(first_year: int, years: int = 4) -> EscalationPolicy:
+def default_policy(first_year: int, years: int = CALENDAR_YEARS) -> EscalationPolicy:
     """The default policy with the holidays of `first_year` and the years after it
     (a case can run for years: warning, prevention, court, Kronofogden)."""
-    return EscalationPolicy(non_working_days=swedish_non_working_days(range(first_year, first_year + years)))
+    return with_swedish_calendar(EscalationPolicy(), first_year, first_year + years - 1)
+
+
+def with_swedish_calendar(policy: EscalationPolicy, first_year: int, last_year: int) -> EscalationPolicy:
+    """`policy`'s rules with the Swedish non-working days of the years first..last
+    (inclusive) and the calendar's end recorded, so a case notices when it runs out."""
+    days = swedish_non_working_days(range(first_year, last_year + 1))
+    return policy.with_calendar(days, date(last_year, 12, 31))

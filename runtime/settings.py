@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(default=9464, ge=0, le=65535, description="Prometheus endpoint; 0 turns it off.")
     graceful_shutdown_seconds: float = Field(default=20.0, ge=0, le=3600)
     partners_file: Path | None = Field(default=None, description="The partner directory (TOML).")
+    policy_file: Path | None = Field(
+        default=None, description="The escalation policy (TOML, runtime.policy_file); unset: the built-in defaults."
+    )
     smtp_host: str = Field(default="localhost", description="Outgoing mail server for e-mail partners.")
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_username: str | None = None
