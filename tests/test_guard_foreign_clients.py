@@ -119,6 +119,19 @@ async def add_note(handle, reason: str = "called the tenant") -> dict[str, Any]:
     return await handle.execute_update("add_note", {"actor": COORDINATOR, "reason": reason})
 
 
+async def keeps_working(local_env, case, tenancy_id: str) -> None:
+    """After a refusal: a later valid report joins the case and a step is taken."""
+    reports = len((await case.query("view"))["reports"])
+    await foreign_client(local_env, codec=True).get_workflow_handle(case.id).signal("report", report_json(tenancy_id))
+
+    async def joined() -> None:
+        assert len((await case.query("view"))["reports"]) == reports + 1
+
+    await eventually(joined)
+    notes = (await case.query("view"))["notes"]
+    assert (await add_note(case))["notes"] == notes + 1
+
+
 async def history_length(handle) -> int:
     return len((await handle.fetch_history()).events)
 
@@ -227,25 +240,27 @@ async def test_a_malformed_report_to_an_open_case_is_recorded_in_it_and_raised_t
     await eventually(lambda: flagged(False), timeout=15)
 
 
-async def test_a_report_signal_with_no_argument_or_two_is_refused_not_a_frozen_case(local_env, pg_pool, worker):
+async def test_a_report_signal_with_no_argument_two_or_no_report_is_refused_not_a_frozen_case(local_env, pg_pool, worker):
     tenancy_id, case = await open_case(local_env, worker)
     sender = foreign_client(local_env, codec=True).get_workflow_handle(case.id)
     await sender.signal("report")
     await sender.signal("report", args=[report_json(tenancy_id), report_json(tenancy_id)])
+    await sender.signal("report", None)  # binary/null: its converter answers None whatever the type
+    await sender.signal("report", b"not a report")  # binary/plain: bytes, likewise
 
-    async def two_refused() -> None:
+    async def all_refused() -> None:
         view = await case.query("view")
-        assert len([t for t in view["open_tasks"] if t["kind"] == "review_refused_intake"]) == 2
+        assert len([t for t in view["open_tasks"] if t["kind"] == "review_refused_intake"]) == 4
 
-    await eventually(two_refused, timeout=15)
-    assert (await add_note(case))["notes"] == 1
+    await eventually(all_refused, timeout=15)
     assert len((await case.query("view"))["reports"]) == 1
+    await keeps_working(local_env, case, tenancy_id)
 
 
 async def test_an_update_with_a_missing_field_is_one_line_naming_it_non_retryable_and_without_values(
     local_env, pg_pool, worker, caplog
 ):
-    _, case = await open_case(local_env, worker)
+    tenancy_id, case = await open_case(local_env, worker)
     sender = foreign_client(local_env, codec=True).get_workflow_handle(case.id)
     events, rows = await history_length(case), await register_rows(pg_pool, case.id)
 
@@ -256,7 +271,7 @@ async def test_an_update_with_a_missing_field_is_one_line_naming_it_non_retryabl
 
     assert await history_length(case) == events, "a refused Update leaves no event"
     assert await register_rows(pg_pool, case.id) == rows
-    assert (await add_note(case))["notes"] == 1
+    await keeps_working(local_env, case, tenancy_id)
 
 
 async def test_a_step_the_ladder_refuses_comes_back_without_a_stack_trace(local_env, worker):
@@ -268,7 +283,7 @@ async def test_a_step_the_ladder_refuses_comes_back_without_a_stack_trace(local_
 
 
 async def test_a_plaintext_update_is_refused_to_its_sender_when_keys_are_set(local_env, pg_pool, worker):
-    _, case = await open_case(local_env, worker)
+    tenancy_id, case = await open_case(local_env, worker)
     plain = foreign_client(local_env, codec=False).get_workflow_handle(case.id)
     events, rows = await history_length(case), await register_rows(pg_pool, case.id)
 
@@ -277,7 +292,7 @@ async def test_a_plaintext_update_is_refused_to_its_sender_when_keys_are_set(loc
     assert_one_line_refusal(refused.value.cause, "PlaintextPayloadRefused", "unencrypted", "--codec-endpoint")
 
     assert await history_length(case) == events and await register_rows(pg_pool, case.id) == rows
-    assert (await add_note(case))["notes"] == 1
+    await keeps_working(local_env, case, tenancy_id)
 
 
 async def test_a_plaintext_report_to_an_open_case_is_a_refused_intake_with_nothing_of_it_kept(local_env, pg_pool, worker):
@@ -301,7 +316,7 @@ async def test_a_plaintext_report_to_an_open_case_is_a_refused_intake_with_nothi
         places = await conn.fetch("SELECT place FROM reports r JOIN cases c USING (case_id) WHERE c.workflow_id = $1", case.id)
     assert "unencrypted" in data and SECRET not in data
     assert [p["place"] for p in places] == ["stairwell B"]
-    assert (await add_note(case))["notes"] == 1
+    await keeps_working(local_env, case, tenancy_id)
 
 
 async def test_a_plaintext_start_fails_that_run_with_the_reason_and_records_nothing(local_env, pg_pool, worker):

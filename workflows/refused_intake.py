@@ -40,7 +40,7 @@ def read_report(args: Sequence[RawValue]) -> DisturbanceReport | IntakeRefusal:
         )
     payload = args[0].payload
     try:
-        return workflow.payload_converter().from_payload(payload, DisturbanceReport)
+        value = workflow.payload_converter().from_payload(payload, DisturbanceReport)
     except ValidationError as error:
         undecodable = any(issue["type"] == "json_invalid" for issue in error.errors(include_input=False))
         cause = RefusalCause.UNDECODABLE if undecodable else RefusalCause.INVALID
@@ -53,6 +53,9 @@ def read_report(args: Sequence[RawValue]) -> DisturbanceReport | IntakeRefusal:
         encoding = payload.metadata.get("encoding", b"").decode("utf-8", "replace")
         named = encoding if _ENCODING.match(encoding) else "unknown"
         return _refusal(RefusalCause.UNDECODABLE, "(payload)", f"encoding '{named}' is not one Trygg reads as a report")
+    if not isinstance(value, DisturbanceReport):  # null, raw bytes or a protobuf: their converters ignore the hint
+        return _refusal(RefusalCause.INVALID, "(input)", "a report (a JSON object) is required")
+    return value
 
 
 def _refusal(cause: RefusalCause, field: str, reason: str) -> IntakeRefusal:
