@@ -217,7 +217,7 @@ class DisturbanceCaseWorkflow:
                     start_to_close_timeout=REGISTER_TIMEOUT, retry_policy=REGISTER_RETRY,
                 )  # fmt: skip
             except FailureError as error:  # the register refused it: the flag and the run's failure still say it
-                workflow.logger.error("intake incident not recorded", extra={"error": type(error.cause or error).__name__})
+                workflow.logger.error("intake incident not recorded: %s", type(error.cause or error).__name__)
         if self._input.search_attributes and not self._intake_flag:
             workflow.upsert_search_attributes([sa.INTAKE_REFUSED.value_set(True)])
             self._intake_flag = True
@@ -329,17 +329,18 @@ class DisturbanceCaseWorkflow:
         the case). Dynamic, so that its payloads arrive raw whatever was sent and the case
         reads them itself (`read_report`); any other unknown signal is ignored, as it was."""
         if name != REPORT_SIGNAL:
-            workflow.logger.info("unknown signal ignored", extra={"signal_length": len(name)})
+            workflow.logger.info("unknown signal ignored (a name of %d characters)", len(name))
             return
         read = read_report(args)
         if isinstance(read, DisturbanceReport):
             self._reports.append(read)
             return
-        detail = {"cause": str(read.cause), "fields": list(read.fields())}
+        # Codes and field names only (domain.refusals): never a value that was sent.
+        cause, fields = str(read.cause), ",".join(read.fields())
         if not workflow.patched(REFUSED_INTAKE):
-            workflow.logger.warning("report signal could not be read; dropped", extra=detail)
+            workflow.logger.warning("report signal could not be read (%s: %s); dropped", cause, fields)
             return
-        workflow.logger.warning("report signal refused", extra=detail)
+        workflow.logger.warning("report signal refused (%s: %s)", cause, fields)
         self._refusals.append(read)
 
     @workflow.signal(name="acknowledge_notice")
