@@ -144,7 +144,8 @@ def _iso_datetime(value: Any) -> Any:
     if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATETIME.match(value)):
         return value
     raise PydanticCustomError(
-        "datetime_iso", "must be an ISO 8601 date and time with its UTC offset, e.g. 2026-11-27T23:10:00+01:00"
+        "datetime_iso",
+        "Input should be a valid datetime: an ISO 8601 string with its UTC offset, e.g. 2026-11-27T23:10:00+01:00",
     )
 
 
@@ -153,7 +154,7 @@ def _iso_date(value: Any) -> Any:
         isinstance(value, str) and _ISO_DATE.fullmatch(value)
     ):
         return value
-    raise PydanticCustomError("date_iso", "must be an ISO 8601 date, e.g. 2027-03-31")
+    raise PydanticCustomError("date_iso", "Input should be a valid date: an ISO 8601 day, e.g. 2027-03-31")
 
 
 IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime)]
