@@ -110,7 +110,8 @@ class Partner(_Strict):
     notices: tuple[NoticeKind, ...] = Field(min_length=1)
     fields: tuple[str, ...] = ()
     areas: tuple[AreaName, ...] | None = Field(
-        default=None, description="Only cases whose facts name one of these areas (as a case's area is written); unset = all."
+        default=None,
+        description="Only cases whose facts name one of these areas (written as the case's area is); unset = all.",
     )
 
     @field_validator("fields")

@@ -47,10 +47,8 @@ def _text(draw: st.DrawFn, min_size: int, max_size: int) -> str:
                 clean = clean[:at] + draw(st.sampled_from(HOSTILE)) + clean[at:]
             return clean
         case 1:
-            choice = draw(st.integers(min_value=0, max_value=1))
-            if choice == 0:
-                return draw(st.text(alphabet=st.sampled_from(" \t\n\u00a0\u3000"), min_size=1, max_size=max(max_size, 1)))
-            return draw(st.text(min_size=min_size, max_size=max_size))
+            blank = st.text(alphabet=st.sampled_from(" \t\n\u00a0\u3000"), min_size=1, max_size=max(max_size, 1))
+            return draw(st.one_of(blank, st.text(min_size=min_size, max_size=max_size)))
     return clean
 
 

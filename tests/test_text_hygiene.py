@@ -26,6 +26,7 @@ from runtime.settings import SettingsError, load_settings
 from tests.partner_servers import directory, webhook_partner
 
 COORDINATOR = {"id": "anna.s", "role": "coordinator"}
+ANNA = Actor(id="anna.s", role=Role.COORDINATOR)
 LAWYER = {"id": "lars.j", "role": "tenancy_lawyer"}
 EXAMPLE = Path(__file__).resolve().parent.parent / "deploy" / "partners.example.toml"
 EXAMPLE_ENV = {
@@ -83,7 +84,7 @@ def test_a_nul_in_a_steps_reason_is_refused_naming_reason():
     data = {"actor": COORDINATOR, "reason": "Phoned\x00", "resolved": True}
     assert refusals(RecordDialogue, data) == [("reason",)]
     with pytest.raises(InvalidInput, match=r"^invalid input: reason: must not contain control characters"):
-        TryggClient.parse_step("record_dialogue", Actor(id="anna.s", role=Role.COORDINATOR), {"reason": "x\x00", "resolved": True})
+        TryggClient.parse_step("record_dialogue", ANNA, {"reason": "x\x00", "resolved": True})
 
 
 @pytest.mark.parametrize(
@@ -112,7 +113,8 @@ def test_whitespace_only_place_and_reason_are_refused(blank):
 
 
 def test_surrounding_whitespace_is_trimmed():
-    report = both(DisturbanceReport, report_data(place="  stairwell B\n", external_ref=" CS-77 ", tenancy={"area": " Ryd "}))
+    padded = report_data(place="  stairwell B\n", external_ref=" CS-77 ", tenancy={"area": " Ryd "})
+    report = both(DisturbanceReport, padded)
     assert (report.place, report.external_ref, report.tenancy.area) == ("stairwell B", "CS-77", "Ryd")
     step = both(RecordDialogue, {"actor": COORDINATOR, "reason": "\tPhoned the tenant  ", "resolved": False})
     assert step.reason == "Phoned the tenant"
@@ -128,9 +130,11 @@ def test_a_swedish_area_is_accepted_and_matches_the_example_directory_however_it
     assert decomposed != "Skäggetorp"
     report = both(DisturbanceReport, report_data(tenancy={"area": decomposed}))
     assert report.tenancy.area == "Skäggetorp"
-    for area in ("Skäggetorp", "Åbylund", "Gottfridsberg 2", "Söder-Östra", "Hageby.Centrum", "Vallastaden_Norr", "Café Élan"):
+    areas = ("Skäggetorp", "Åbylund", "Gottfridsberg 2", "Söder-Östra", "Hageby.Centrum", "Vallastaden_Norr", "Café Élan")
+    for area in areas:
         assert refusals(DisturbanceReport, report_data(tenancy={"area": area})) == [], area
-    area_partners = load_directory(EXAMPLE, environ=EXAMPLE_ENV).recipients(NoticeKind.AREA_PICTURE, report.tenancy.area)
+    example = load_directory(EXAMPLE, environ=EXAMPLE_ENV)
+    area_partners = example.recipients(NoticeKind.AREA_PICTURE, report.tenancy.area)
     assert area_partners, "the example directory's area partners must match a case in Skäggetorp"
 
 
@@ -178,7 +182,8 @@ def test_termination_date_is_a_plain_iso_date(value):
     assert refusals(ApproveTermination, {"actor": LAWYER, "reason": "Grounds", "termination_date": value}) == [
         ("termination_date",)
     ]
-    assert both(ApproveTermination, {"actor": LAWYER, "reason": "r", "termination_date": "2027-03-31"}).termination_date == date(2027, 3, 31)
+    step = both(ApproveTermination, {"actor": LAWYER, "reason": "r", "termination_date": "2027-03-31"})
+    assert step.termination_date == date(2027, 3, 31)
 
 
 def test_occurred_at_as_a_unix_number_is_refused():
@@ -216,7 +221,10 @@ def test_a_start_input_hides_a_bad_reports_values_too():
     workflow's start argument must set it as well as the report."""
     from runtime.calendar import default_policy
 
-    start = {"policy": default_policy(2026).model_dump(mode="json"), "pending_reports": [report_data(place="Rödbergsdotter\x00")]}
+    start = {
+        "policy": default_policy(2026).model_dump(mode="json"),
+        "pending_reports": [report_data(place="Rödbergsdotter\x00")],
+    }
     with pytest.raises(ValidationError) as refused:
         CaseInput.model_validate_json(json.dumps(start))
     assert "pending_reports.0.place" in str(refused.value) and "Rödbergsdotter" not in str(refused.value)
@@ -224,9 +232,7 @@ def test_a_start_input_hides_a_bad_reports_values_too():
 
 def test_an_unknown_field_named_with_an_escape_reaches_the_console_defused():
     with pytest.raises(InvalidInput) as refused:
-        TryggClient.parse_step(
-            "record_dialogue", Actor(id="anna.s", role=Role.COORDINATOR), {"reason": "r", "resolved": True, "x\x1b[2J": 1}
-        )
+        TryggClient.parse_step("record_dialogue", ANNA, {"reason": "r", "resolved": True, "x\x1b[2J": 1})
     assert "\x1b" not in str(refused.value) and "x?[2J: Extra inputs are not permitted" in str(refused.value)
 
 

@@ -114,10 +114,8 @@ async def test_every_step_the_model_accepts_is_stored_by_the_register(name, draw
     records: list[tuple[str, BaseModel]] = [("upsert_case", case), ("record_case_event", event)]
     if isinstance(step, Assign):
         task = make.task(case.case_id)
-        records += [
-            ("open_staff_task", task),
-            ("assign_staff_task", AssignStaffTask(case_id=case.case_id, task_id=task.task_id, assignee=step.assignee, at=NOW)),
-        ]
+        assigned = AssignStaffTask(case_id=case.case_id, task_id=task.task_id, assignee=step.assignee, at=NOW)
+        records += [("open_staff_task", task), ("assign_staff_task", assigned)]
     await write(pg_pool, case.case_id, records)
 
     stored = await pg_pool.fetchrow("SELECT reason, data FROM case_events WHERE case_id = $1", case.case_id)
