@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import asyncpg
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -27,6 +27,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.codec import codec_routes
 from domain.records import NoticeAcknowledgement
+from domain.text import Ref
 from partners import outbox
 from partners.directory import PartnerDirectory
 from partners.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
@@ -41,9 +42,9 @@ log = get_logger("trygg.api")
 
 
 class AcknowledgementBody(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", hide_input_in_errors=True)
 
-    notice_id: str = Field(min_length=1, max_length=128)
+    notice_id: Ref
 
 
 def _error(status: int, message: str) -> JSONResponse:

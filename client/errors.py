@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from domain.refusals import field_problems
+from domain.text import forbidden_character
 
 
 class TryggError(Exception):
@@ -24,8 +24,30 @@ class InvalidInput(TryggError):
 
     @classmethod
     def from_validation(cls, error: ValidationError, prefix: str = "") -> "InvalidInput":
-        """Every bad field and why, never the value (domain.refusals), as the workflow says it."""
-        return cls([problem.line() for problem in field_problems(error, prefix)])
+        """One problem per bad field, "field: reason", never the value that was sent."""
+        return cls([f"{prefix}{problem}" for problem in validation_problems(error)])
+
+
+_LOCATION_PART = 64
+"""An input key named in a location (an unknown field) is cut to this length."""
+
+
+def validation_problems(error: ValidationError) -> list[str]:
+    """Each issue of a pydantic error as "field: reason" on one line: the location and
+    pydantic's message only, never the input (a name, an address). A location part that
+    came from the input (an unknown key) is cut short and its control characters shown as
+    '?', so a key cannot carry a terminal escape into the console or a log."""
+    problems = []
+    for issue in error.errors(include_url=False, include_context=False, include_input=False):
+        location = ".".join(_printable(str(part)) for part in issue["loc"]) or "(input)"
+        message = " ".join(str(issue["msg"]).removeprefix("Value error, ").split())
+        problems.append(f"{location}: {message}")
+    return problems
+
+
+def _printable(part: str) -> str:
+    cleaned = "".join("?" if forbidden_character(ch) else ch for ch in part)
+    return cleaned if len(cleaned) <= _LOCATION_PART else cleaned[: _LOCATION_PART - 1] + "…"
 
 
 class StepRefused(TryggError):

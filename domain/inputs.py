@@ -21,7 +21,7 @@ from domain.state import CaseState
 class CaseInput(BaseModel):
     """Start argument, and the continue-as-new argument (then `state` is set)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     policy: EscalationPolicy
     state: CaseState | None = Field(default=None, description="Set only by continue-as-new.")

@@ -8,18 +8,19 @@ history or a stored payload.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-SHORT_TEXT = 200
-"""Longest free text we accept for places and reasons: enough to say what, never a dossier."""
+from domain.text import SHORT_TEXT as SHORT_TEXT  # steps and records import it from here
+from domain.text import AreaName, IsoDatetime, Ref, ShortId, ShortText
 
 
 class Frozen(BaseModel):
-    """Base for value objects: immutable, and unknown fields are refused by name."""
+    """Base for value objects: immutable, and unknown fields are refused by name. An
+    invalid value is never copied into the error (`hide_input_in_errors`): the error
+    reaches logs and foreign clients, the value may be someone's name."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False, hide_input_in_errors=True)
 
 
 class Role(StrEnum):
@@ -105,20 +106,18 @@ class TenancyRef(Frozen):
     """
 
     tenancy_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
-    property_id: str = Field(min_length=1, max_length=64)
-    area: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._ -]+$")
+    property_id: ShortId
+    area: AreaName
     housing_form: HousingForm = HousingForm.ORDINARY
-    tenant_ids: tuple[str, ...] = Field(
+    tenant_ids: tuple[ShortId, ...] = Field(
         default=(), description="Pseudonymous person ids of the tenants, for the access export."
     )
-    address: str | None = Field(
+    address: ShortText | None = Field(
         default=None,
-        min_length=1,
-        max_length=SHORT_TEXT,
         repr=False,
         description="Street address of the home, for the letters, e.g. 'Storgatan 1 B, 582 22 Linköping'.",
     )
-    tenant_names: tuple[Annotated[str, Field(min_length=1, max_length=SHORT_TEXT)], ...] = Field(
+    tenant_names: tuple[ShortText, ...] = Field(
         default=(),
         max_length=10,
         repr=False,
@@ -130,22 +129,20 @@ class Complainant(Frozen):
     """Who complained. Protected: never shown to the tenant, never sent to a partner,
     never in logs or search attributes. Kept apart from everything shared."""
 
-    person_id: str | None = Field(default=None, max_length=64)
-    name: str | None = Field(default=None, max_length=SHORT_TEXT)
-    contact: str | None = Field(default=None, max_length=SHORT_TEXT)
+    person_id: ShortId | None = None
+    name: ShortText | None = None
+    contact: ShortText | None = None
 
 
 class DisturbanceReport(Frozen):
     """A störningsanmälan as a case system, staff or a patrol files it."""
 
-    external_ref: str = Field(
-        min_length=1, max_length=128, description="The case system's id; a repeat is a no-op."
-    )
+    external_ref: Ref = Field(description="The case system's id; a repeat is a no-op.")
     source_kind: SourceKind
     category: Category
     severity: Severity = Severity.NORMAL
-    occurred_at: AwareDatetime
-    place: str = Field(min_length=1, max_length=SHORT_TEXT, description="Where: stairwell, flat, yard.")
+    occurred_at: IsoDatetime
+    place: ShortText = Field(description="Where: stairwell, flat, yard.")
     tenancy: TenancyRef
     complainant: Complainant | None = None
 

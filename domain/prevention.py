@@ -23,6 +23,7 @@ from domain.policy import TaskKind
 from domain.records import CaseEventRecord, CloseStaffTask, StaffTaskRecord, TaskStatus
 from domain.state import Clock, ClockKind, PreventionOutcome, TaskState
 from domain.steps import StepInput
+from domain.text import StrictBool
 
 
 class PreventionStage(StrEnum):
@@ -53,7 +54,7 @@ class ReviewVerdict(StrEnum):
 class RecordConsent(StepInput):
     """Samtycke: may social services share information back with the housing company?"""
 
-    given: bool
+    given: StrictBool
 
 
 class AgreeActionPlan(StepInput):
@@ -80,7 +81,7 @@ class ReviewEntry(Frozen):
 
 
 class PreventionState(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     input: PreventionInput
     stage: PreventionStage = PreventionStage.PLAN_PENDING

@@ -111,7 +111,7 @@ class NoticeEntry(Frozen):
 class CaseState(BaseModel):
     """Everything a case knows. Mutable for the ladder's convenience; only `decide` changes it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     case_id: str
     workflow_id: str

@@ -11,22 +11,25 @@ it returns a sentence a person understands, or None when the step may go ahead.
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from domain.models import SHORT_TEXT, Actor, Frozen, Role
+from domain.models import Actor, Frozen, Role
 from domain.state import CaseStage, CaseState, Outcome, PreventionOutcome
+from domain.text import IsoDate, IsoDatetime, Ref, ShortText, StrictBool
 
 STAFF_ID = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:@-]+$")
 
 
 class StepInput(Frozen):
-    """Every step says who takes it, in which role, and why (the reason goes to the audit trail)."""
+    """Every step says who takes it, in which role, and why (the reason goes to the audit trail).
+
+    Field types come from domain.text: trimmed text without control characters, strict
+    booleans, ISO dates, so "yes", 1 or a unix number never decide a tenancy."""
 
     actor: Actor
-    reason: str = Field(min_length=1, max_length=SHORT_TEXT)
+    reason: ShortText
 
 
 class VerificationMethod(StrEnum):
@@ -54,12 +57,12 @@ class Milestone(StrEnum):
 
 
 class VerifyReport(StepInput):
-    report_id: str = Field(min_length=1, max_length=128)
+    report_id: Ref
     method: VerificationMethod
 
 
 class RejectReport(StepInput):
-    report_id: str = Field(min_length=1, max_length=128)
+    report_id: Ref
 
 
 class Assign(StepInput):
@@ -71,7 +74,7 @@ class RecordContact(StepInput):
 
 
 class RecordDialogue(StepInput):
-    resolved: bool = Field(description="True: the tenant agreed and the disturbance stopped; the case closes.")
+    resolved: StrictBool = Field(description="True: the tenant agreed and the disturbance stopped; the case closes.")
 
 
 class IssueWarning(StepInput):
@@ -81,26 +84,26 @@ class IssueWarning(StepInput):
 class ApproveWarning(StepInput):
     """The team lead's answer to a proposed warning (when the policy asks for approval)."""
 
-    approved: bool = Field(default=True, description="False: no warning now; the case stays where it is.")
+    approved: StrictBool = Field(default=True, description="False: no warning now; the case stays where it is.")
 
 
 class RecordFollowUp(StepInput):
-    calm: bool = Field(description="No disturbance since the last checkpoint. A new one must come as a report.")
+    calm: StrictBool = Field(description="No disturbance since the last checkpoint. A new one must come as a report.")
 
 
 class EscalateToPrevention(StepInput):
     """Start the eviction-prevention track. When the first meeting with social services
     is already fixed, its time and place go into the notice that invites them."""
 
-    meeting_at: AwareDatetime | None = Field(default=None, description="The first action-plan meeting, if fixed.")
-    meeting_place: str | None = Field(default=None, min_length=1, max_length=SHORT_TEXT)
+    meeting_at: IsoDatetime | None = Field(default=None, description="The first action-plan meeting, if fixed.")
+    meeting_place: ShortText | None = None
 
 
 class ApproveTermination(StepInput):
-    approved: bool = Field(
+    approved: StrictBool = Field(
         default=True, description="False: the fault is of minor importance (ringa betydelse); back to follow-up."
     )
-    termination_date: date | None = Field(
+    termination_date: IsoDate | None = Field(
         default=None,
         description="The day the lease ends, when the lawyer has set it: the notice to social services names it "
         "(without it the letter says the date follows separately).",
@@ -122,7 +125,7 @@ class AddNote(StepInput):
 class CompleteTask(StepInput):
     """Mark a side task done: a notice delivered by hand, a fire hazard inspected, an acknowledgement chased."""
 
-    task_id: str = Field(min_length=1, max_length=128)
+    task_id: Ref
 
 
 STEP_MODELS: dict[str, type[StepInput]] = {

@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     HttpUrl,
     SecretStr,
+    StrictFloat,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -28,6 +29,7 @@ from pydantic import (
 )
 
 from domain.records import NoticeKind
+from domain.text import SHORT_TEXT, AreaName, ShortText, text
 from partners.documents import REQUIRED_FIELDS
 from partners.fields import (
     AGGREGATE_ONLY_KINDS,
@@ -40,13 +42,17 @@ from partners.fields import (
 
 EMAIL_PATTERN = r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$"
 
+EmailAddress = text(254, pattern=EMAIL_PATTERN)
+"""An address for mail headers: the pattern keeps out spaces and separators, the text
+hygiene every other control character (a NUL or ESC in a header is an injection)."""
+
 
 class DirectoryError(Exception):
     """The partner directory is missing or invalid; the message names partner and field."""
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
 
 class _Secret(_Strict):
@@ -75,7 +81,7 @@ class WebhookChannel(_Secret):
 
     type: Literal["webhook"]
     url: HttpUrl
-    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    timeout_seconds: StrictFloat = Field(default=10.0, gt=0, le=120)
 
     @model_validator(mode="after")
     def _needs_secret(self) -> "WebhookChannel":
@@ -88,7 +94,7 @@ class EmailChannel(_Secret):
     """E-mail through the configured SMTP server; a secret is only needed for acknowledgements."""
 
     type: Literal["email"]
-    address: str = Field(pattern=EMAIL_PATTERN, max_length=254)
+    address: EmailAddress
 
 
 Channel = Annotated[WebhookChannel | EmailChannel, Field(discriminator="type")]
@@ -99,12 +105,13 @@ class Partner(_Strict):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
     kind: PartnerKind
-    name: str = Field(min_length=1, max_length=200)
+    name: ShortText
     channel: Channel
     notices: tuple[NoticeKind, ...] = Field(min_length=1)
     fields: tuple[str, ...] = ()
-    areas: tuple[str, ...] | None = Field(
-        default=None, description="Only cases whose facts name one of these areas; unset = all."
+    areas: tuple[AreaName, ...] | None = Field(
+        default=None,
+        description="Only cases whose facts name one of these areas (written as the case's area is); unset = all.",
     )
 
     @field_validator("fields")
@@ -153,10 +160,12 @@ class Partner(_Strict):
 class Sender(_Strict):
     """Who the letters come from (the housing company's safety team)."""
 
-    name: str = Field(default="Trygghetsgruppen", min_length=1, max_length=200)
-    phone: str | None = Field(default=None, max_length=64)
-    email: str | None = Field(default=None, pattern=EMAIL_PATTERN)
-    postal_address: str | None = Field(default=None, max_length=200)
+    name: ShortText = "Trygghetsgruppen"
+    phone: text(64) | None = None
+    email: EmailAddress | None = None
+    postal_address: text(SHORT_TEXT, lines=True) | None = Field(
+        default=None, description="May run over lines (Box, postcode and town), as the letter prints it."
+    )
 
 
 class PartnerDirectory(_Strict):

@@ -14,7 +14,12 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.text import text
 from runtime.codec import parse_keys
+
+Setting = text(2000)
+"""A text setting: trimmed, not blank, no control characters (an escape sequence in an
+environment variable would reach logs and mail headers)."""
 
 
 class LogFormat(StrEnum):
@@ -29,21 +34,21 @@ class SettingsError(Exception):
 class Settings(BaseSettings):
     """Trygg's configuration. Field docs are the README's configuration table."""
 
-    model_config = SettingsConfigDict(env_prefix="TRYGG_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="TRYGG_", extra="ignore", frozen=True, hide_input_in_errors=True)
 
-    temporal_address: str | None = Field(
+    temporal_address: Setting | None = Field(
         default=None,
         validation_alias=AliasChoices("TEMPORAL_ADDRESS", "TRYGG_TEMPORAL_ADDRESS"),
         description="host:port of the Temporal frontend; default from Temporal's config, else localhost:7233.",
     )
-    temporal_namespace: str | None = Field(
+    temporal_namespace: Setting | None = Field(
         default=None, validation_alias=AliasChoices("TEMPORAL_NAMESPACE", "TRYGG_TEMPORAL_NAMESPACE")
     )
-    temporal_profile: str | None = Field(
+    temporal_profile: Setting | None = Field(
         default=None, validation_alias=AliasChoices("TEMPORAL_PROFILE", "TRYGG_TEMPORAL_PROFILE")
     )
-    task_queue: str = Field(default="trygg-cases", min_length=1, max_length=200)
-    database_url: str | None = Field(
+    task_queue: text(200) = "trygg-cases"
+    database_url: Setting | None = Field(
         default=None,
         validation_alias=AliasChoices("DATABASE_URL", "TRYGG_DATABASE_URL"),
         description="postgresql://… ; unset means the embedded PostgreSQL under the data directory.",
@@ -57,12 +62,12 @@ class Settings(BaseSettings):
     policy_file: Path | None = Field(
         default=None, description="The escalation policy (TOML, runtime.policy_file); unset: the built-in defaults."
     )
-    smtp_host: str = Field(default="localhost", description="Outgoing mail server for e-mail partners.")
+    smtp_host: Setting = Field(default="localhost", description="Outgoing mail server for e-mail partners.")
     smtp_port: int = Field(default=25, ge=1, le=65535)
-    smtp_username: str | None = None
+    smtp_username: Setting | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
-    mail_from: str = Field(default="trygghetsgruppen@localhost", min_length=3)
+    mail_from: text(254, min_length=3) = "trygghetsgruppen@localhost"
     api_port: int = Field(default=8090, ge=0, le=65535, description="HTTP API (partner acknowledgements); 0 turns it off.")
     temporal_port: int = Field(default=7233, ge=1, le=65535, description="Dev stack only: Temporal gRPC port.")
     ui_port: int = Field(default=8233, ge=1, le=65535, description="Dev stack only: Web UI port.")
@@ -75,7 +80,7 @@ class Settings(BaseSettings):
         default=False,
         description="With payload keys set, also read payloads that arrive unencrypted; only during a migration to encryption.",
     )
-    ui_origins: str | None = Field(
+    ui_origins: Setting | None = Field(
         default=None,
         description="Comma-separated Web UI origins allowed to call the codec endpoint; default http://localhost:<ui_port>.",
     )
@@ -114,13 +119,17 @@ def load_settings(**overrides: object) -> Settings:
         problems = []
         for issue in error.errors():
             field = _field_of(str(issue["loc"][0])) if issue["loc"] else "?"
-            shown = "<hidden>" if field in _SECRETS else repr(issue.get("input"))
+            shown = repr(issue.get("input")) if field in _SHOWN else "<hidden>"
             problems.append(f"{_env_name(field)}: {issue['msg']} (got {shown})")
         raise SettingsError("invalid setting: " + "; ".join(problems)) from None
 
 
-_SECRETS = {"database_url", "smtp_password", "payload_keys"}
-"""Settings whose value may carry a password or a key: an error names them but never echoes them."""
+_SHOWN = {
+    "log_format", "log_level", "metrics_port", "graceful_shutdown_seconds", "smtp_port", "smtp_starttls",
+    "api_port", "temporal_port", "ui_port",
+}  # fmt: skip
+"""Settings whose value is a code or a number, echoed in an error to help; every other
+value (a URL with a password, a key, a user name, an address) is named but never echoed."""
 
 
 def _field_of(location: str) -> str:
