@@ -110,7 +110,7 @@ def _location_part(part: Any) -> str:
 
 
 def _reason(issue: dict[str, Any]) -> str:
-    reason = " ".join(str(issue.get("msg") or issue.get("type") or "invalid").split())
+    reason = " ".join(str(issue.get("msg") or issue.get("type") or "invalid").removeprefix("Value error, ").split())
     for value in _quotable(issue):
         reason = reason.replace(value, "<value>")
     return reason[:MAX_REASON] or "invalid"

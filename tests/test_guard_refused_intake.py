@@ -63,7 +63,11 @@ async def test_a_malformed_report_to_an_open_case_becomes_a_task_for_the_team_le
         view, task = await eventually(refused)
         assert task.role == "team_lead"
         assert len(view.reports) == 1, "nothing of the refused report entered the case"
-        [event] = [e for e in standins.of(ActivityName.RECORD_CASE_EVENT) if e.kind == "intake_refused"]
+        async def recorded():
+            [event] = [e for e in standins.of(ActivityName.RECORD_CASE_EVENT) if e.kind == "intake_refused"]
+            return event
+
+        event = await eventually(recorded)  # the view answers from state, a moment before the turn is written
         assert event.data["cause"] == RefusalCause.INVALID
         assert {"place", "category", "complainant.name"} <= set(event.data["fields"].split(","))
         assert NAME not in str(event.data)
