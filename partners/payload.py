@@ -29,6 +29,8 @@ class Payload:
     case_id: str | None
     legal_basis: str
     facts: dict[str, Any]
+    redacted: bool = False
+    """The screen (partners/screen.py) cut a complainant's identity out of these facts."""
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -78,14 +80,19 @@ def build_payload(
     case_id: str | None,
     legal_basis: str,
     facts: dict[str, Any],
+    redacted_facts: frozenset[str] = frozenset(),
 ) -> Payload:
+    """`facts` are already screened; `redacted_facts` names those the screen cut, so the
+    payload knows whether anything cut is among what this partner receives."""
+    selected = select_facts(allowed, facts)
     return Payload(
         notice_id=notice_id,
         partner_id=partner_id,
         kind=kind,
         case_id=case_id,
         legal_basis=legal_basis,
-        facts=select_facts(allowed, facts),
+        facts=selected,
+        redacted=bool(redacted_facts & selected.keys()),
     )
 
 

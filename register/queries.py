@@ -111,6 +111,17 @@ async def complainant_contact(db: Db, case_id: str, report_id: str) -> str | Non
     )
 
 
+async def case_complainants(db: Db, case_id: str) -> list[Complainant]:
+    """Every complainant identity held on the case's reports, for the screen on what
+    leaves (partners.screen), read at the moment of sending. Never shown, never sent."""
+    rows = await db.fetch(
+        """SELECT rc.person_id, rc.name, rc.contact FROM report_complainants rc JOIN reports r USING (report_id)
+            WHERE r.case_id = $1 ORDER BY rc.report_id""",
+        case_id,
+    )
+    return [Complainant(**dict(r)) for r in rows]
+
+
 class RegisterStatistics(Frozen):
     """Figures for a period [start, end). Cases 'active' in the period were open at some
     moment of it; closures, outcomes and durations count cases closed within it."""

@@ -111,6 +111,9 @@ class DisclosureRow(Frozen):
     at: datetime
     legal_basis: str
     notice_id: str | None
+    redacted: bool = Field(
+        default=False, description="The screen cut a complainant's identity out of what was sent (never what)."
+    )
 
 
 def case_row(record: asyncpg.Record) -> CaseRow:
