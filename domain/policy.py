@@ -40,6 +40,7 @@ class TaskKind:
     CHASE_ACKNOWLEDGEMENT = "chase_acknowledgement"
     AGREE_ACTION_PLAN = "agree_action_plan"
     REVIEW_ACTION_PLAN = "review_action_plan"
+    CHECK_REDACTION = "check_redaction"  # the screen cut a complainant's identity from a notice
 
 
 class EscalationPolicy(Frozen):

@@ -204,7 +204,7 @@ CLOSING_OUTCOMES: dict[CaseStage, frozenset[Outcome]] = {
 also allowed in follow-up after a fulfilled plan (see `closing_outcomes`)."""
 
 SIDE_TASKS = frozenset(
-    {"deliver_by_hand", "fire_hazard", "chase_acknowledgement", "termination_window_closing"}
+    {"deliver_by_hand", "fire_hazard", "chase_acknowledgement", "termination_window_closing", "check_redaction"}
 )
 """Tasks closed with `complete_task`; the others close when their stage's step is taken."""
 
