@@ -156,10 +156,14 @@ def _json_object(text: str | None, name: str) -> dict[str, Any]:
 
 def show(
     case: str = typer.Argument(..., help="Tenancy id or case workflow id."),
-    role: Optional[str] = typer.Option(None, help="Show what this role may do next."),
+    role: Optional[str] = typer.Option(
+        None, help="The reader's role: what it may see (domain/redaction.py) and do next. Without it: codes only."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Show a case: stage, open tasks, running clocks, reports (never the complainant).
+    """Show a case: stage, open tasks, running clocks, reports (never the complainant),
+    cut to the reader's role: the case system's refs and staff ids only for roles that may
+    see them.
 
     Example: trygg show T-1001 --role coordinator
     """
@@ -203,17 +207,24 @@ def _t(moment: datetime | None) -> str:
 
 def history(
     case: str = typer.Argument(..., help="Tenancy id or case workflow id."),
+    role: Optional[str] = typer.Option(
+        None, help="The reader's role: what it may see (domain/redaction.py). Without it: codes only."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """The case's timeline: reports, steps with actor and reason, clocks, notices, prevention.
+    """The case's timeline: reports, steps with actor and reason, clocks, notices, prevention,
+    cut to the reader's role: tenants, free text (reasons, notes, places), refs and staff ids
+    only for the roles that may see them; an operator or area manager sees codes, dates,
+    stages and counts.
 
-    Example: trygg history T-1001 --json > case.json
+    Example: trygg history T-1001 --role coordinator --json > case.json
     """
     settings = settings_or_exit()
+    as_role = parse_role(role)
 
     async def go() -> Timeline:
         async with connected(settings, register=True) as client:
-            return await client.history(case)
+            return await client.history(case, as_role)
 
     emit(run(go), as_json, _timeline_text)
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, Field
 
+from domain import redaction
 from domain.models import Actor, Complainant, Frozen, Role
 from register.rows import (
     CaseRow,
@@ -25,8 +26,8 @@ from register.rows import (
 KEEPS_HOME_OUTCOMES: tuple[str, ...] = ("resolved_in_dialogue", "corrected_after_warning", "action_plan_fulfilled")
 """Outcomes after which the tenant keeps the home (the goal of eviction prevention)."""
 
-CASE_OWNER_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.SENIOR_COORDINATOR, Role.TEAM_LEAD})
-"""The roles that own a case and so may read a complainant's identity."""
+CASE_OWNER_ROLES = redaction.CASE_OWNER_ROLES
+"""The roles that own a case and so may read a complainant's identity (the one rule)."""
 
 
 class InboxItem(TaskRow):

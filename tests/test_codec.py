@@ -269,7 +269,7 @@ async def test_a_case_leaves_no_name_in_temporals_history_yet_staff_read_it(loca
     from temporalio.api.enums.v1 import EventType
 
     from client import TryggClient
-    from domain.models import Complainant
+    from domain.models import Complainant, Role
     from domain.state import CaseStage
     from domain.steps import AddNote
     from tests.standins import COORDINATOR, CaseDriver, StandIns, case_policy, case_worker, file_report, report, tenancy
@@ -291,7 +291,7 @@ async def test_a_case_leaves_no_name_in_temporals_history_yet_staff_read_it(loca
         assert len(runs) >= 2, "the case went through continue-as-new"
         assert runs[-1].events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
 
-        timeline = await TryggClient(client, task_queue=queue, policy=case_policy()).history(home.tenancy_id)
+        timeline = await TryggClient(client, task_queue=queue, policy=case_policy()).history(home.tenancy_id, Role.COORDINATOR)
         [filed_entry] = [e for e in timeline.entries if e.kind == "signal:report"]
         assert filed_entry.data["external_ref"] == filed.external_ref, "trygg history decrypts what it shows"
 
