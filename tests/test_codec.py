@@ -178,12 +178,14 @@ async def test_decoding_in_place_reaches_nested_payloads():
 UI = "http://localhost:8233"
 
 
-def codec_app(codec: EncryptionCodec | None):
+def codec_app(codec: EncryptionCodec | None, *, trust_role_header: bool = False):
     from api.app import create_app
     from partners.directory import empty_directory
 
     # The codec routes touch neither the register nor Temporal.
-    return create_app(empty_directory(), None, None, codec=codec, ui_origins=[UI])  # type: ignore[arg-type]
+    return create_app(
+        empty_directory(), None, None, codec=codec, ui_origins=[UI], trust_role_header=trust_role_header
+    )  # type: ignore[arg-type]
 
 
 def http(app) -> httpx.AsyncClient:
@@ -198,8 +200,8 @@ def as_json(*payloads: Payload) -> dict:
 
 
 async def test_the_web_ui_gets_back_what_it_encoded_through_the_codec_server():
-    headers = {"Origin": UI, "X-Namespace": "default", "Content-Type": "application/json"}
-    async with http(codec_app(codec_for(new_key_setting("k1")))) as api:
+    headers = {"Origin": UI, "X-Namespace": "default", "Content-Type": "application/json", "X-Trygg-Role": "coordinator"}
+    async with http(codec_app(codec_for(new_key_setting("k1")), trust_role_header=True)) as api:
         encoded = await api.post("/codec/encode", json=as_json(plain(SECRET_NAME)), headers=headers)
         assert encoded.status_code == 200, encoded.text
         assert encoded.headers["access-control-allow-origin"] == UI
