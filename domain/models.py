@@ -145,7 +145,12 @@ class DisturbanceReport(Frozen):
     category: Category
     severity: Severity = Severity.NORMAL
     occurred_at: AwareDatetime
-    place: str = Field(min_length=1, max_length=SHORT_TEXT, description="Where: stairwell, flat, yard.")
+    place: str = Field(
+        min_length=1,
+        max_length=SHORT_TEXT,
+        description="Where: stairwell, flat, yard. LEAVES TRYGG: partners, the tenant's letter, the complainant's "
+        "reply and the area picture carry it; a complainant's identity typed here is cut by the screen.",
+    )
     tenancy: TenancyRef
     complainant: Complainant | None = None
 

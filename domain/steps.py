@@ -26,7 +26,12 @@ class StepInput(Frozen):
     """Every step says who takes it, in which role, and why (the reason goes to the audit trail)."""
 
     actor: Actor
-    reason: str = Field(min_length=1, max_length=SHORT_TEXT)
+    reason: str = Field(
+        min_length=1,
+        max_length=SHORT_TEXT,
+        description="Why, in staff's words: kept in the register's audit trail, read only by the roles that may read "
+        "free text (domain/redaction.py); never sent to a partner or the tenant.",
+    )
 
 
 class VerificationMethod(StrEnum):
@@ -93,7 +98,13 @@ class EscalateToPrevention(StepInput):
     is already fixed, its time and place go into the notice that invites them."""
 
     meeting_at: AwareDatetime | None = Field(default=None, description="The first action-plan meeting, if fixed.")
-    meeting_place: str | None = Field(default=None, min_length=1, max_length=SHORT_TEXT)
+    meeting_place: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=SHORT_TEXT,
+        description="Where the first meeting is held. LEAVES TRYGG: social services receive it in the invitation; "
+        "a complainant's identity typed here is cut by the screen and the coordinator gets a check_redaction task.",
+    )
 
 
 class ApproveTermination(StepInput):
