@@ -15,6 +15,7 @@ from client.errors import InvalidInput
 from client.timeline import Timeline
 from console.session import JSON_OPTION, connected, emit, fail, parse_role, run, settings_or_exit
 from domain.models import Actor, Role
+from domain.redaction import DataKind, may_see
 from domain.view import CaseView
 
 
@@ -178,17 +179,21 @@ def show(
 
 
 def _view_text(view: CaseView) -> str:
+    staff_shown = may_see(view.for_role, DataKind.STAFF_IDS)
+    hidden = "not shown to this role"
     lines = [
         f"{view.case_id}  ({view.workflow_id})",
         f"  stage: {view.stage}" + (f"   outcome: {view.outcome}" if view.outcome else ""),
-        f"  area: {view.area}   category: {view.category}   housing: {view.housing_form}   assignee: {view.assignee or '-'}",
+        f"  area: {view.area}   category: {view.category}   housing: {view.housing_form}   "
+        f"assignee: {(view.assignee or '-') if staff_shown else hidden}",
     ]
     if view.open_tasks:
         lines.append("  open tasks:")
         for task in view.open_tasks:
             flags = " OVERDUE" if task.overdue else ""
             flags += " ESCALATED" if task.escalated else ""
-            lines.append(f"    {task.task_id}  {task.kind} for {task.role} ({task.assignee or 'unassigned'}) due {_t(task.due_at)}{flags}")
+            holder = (task.assignee or "unassigned") if staff_shown else hidden
+            lines.append(f"    {task.task_id}  {task.kind} for {task.role} ({holder}) due {_t(task.due_at)}{flags}")
     if view.clocks:
         lines.append("  clocks: " + ", ".join(f"{c.kind} at {_t(c.fires_at)}" for c in view.clocks))
     if view.reports:
