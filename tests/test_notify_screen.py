@@ -44,6 +44,7 @@ from workflows.area_picture import AreaPictureInput, AreaPictureWorkflow
 from workflows.registry import WORKFLOWS
 
 LETTERS = "utskick@bostadsbolaget.example"
+INSURER = "skador@forsakring.example"
 PICTURE_DAYS = itertools.count(1)
 TENANTS = ("Bo Bengtsson",)
 AREA_FIELDS = ["areas", "area", "period_start", "period_end", "report_count", "reports_by_category", "reports_by_place"]
@@ -70,6 +71,8 @@ async def stack(local_env, pg_pool):
         ),
         webhook_partner("omr", area.url, kind="area_partnership", notices=("area_picture",), fields=AREA_FIELDS),
         mail_partner("brev", LETTERS),
+        mail_partner("fors", INSURER, kind="insurer", notices=("damage_claim",),
+                     fields=["tenancy_id", "address", "place", "occurred_at", "category"]),
     )  # fmt: skip
     try:
         async with httpx.AsyncClient() as http:
@@ -171,9 +174,10 @@ def scenarios(draw):
     text = lambda: free_text(draw, draw(st.sampled_from(people)))  # noqa: E731
     return {
         "people": people,
-        # All three reports share it, so the area picture names it; it names the first
+        # All reports share it, so the area picture names it; it names the first
         # complainant, the only one the register knows when the first report's notice goes.
         "place": free_text(draw, mailer),
+        "address": "Storgatan 1 B, " + free_text(draw, mailer),  # a case system can type anything too
         "reasons": [text() for _ in range(5)],
         "meeting_place": text(),
     }
@@ -221,9 +225,11 @@ def leaks(text: str, person: Person) -> list[str]:
     return found
 
 
-def neighbour(tenancy: TenancyRef, place: str, complainant: Complainant | None) -> DisturbanceReport:
+def neighbour(
+    tenancy: TenancyRef, place: str, complainant: Complainant | None, category: str = "noise"
+) -> DisturbanceReport:
     return DisturbanceReport(
-        external_ref=unique("ext"), source_kind=SourceKind.NEIGHBOUR, category="noise",
+        external_ref=unique("ext"), source_kind=SourceKind.NEIGHBOUR, category=category,
         occurred_at=datetime.now(UTC) - timedelta(hours=3), place=place, tenancy=tenancy, complainant=complainant,
     )  # fmt: skip
 
@@ -239,7 +245,7 @@ async def test_no_identity_typed_into_free_text_leaves_and_every_cut_is_logged(s
     mailer, caller = scenario["people"]
     area = unique("Scr").replace("-", "")
     tenancy = TenancyRef(
-        tenancy_id=unique("T"), property_id="P-1", area=area, address="Storgatan 1 B, 582 22 Linköping",
+        tenancy_id=unique("T"), property_id="P-1", area=area, address=scenario["address"][:200],
         tenant_names=TENANTS, tenant_ids=("person-1",),
     )  # fmt: skip
     seen = {"soc": len(stack.social.requests), "vakt": len(stack.security.requests), "omr": len(stack.area.requests),
@@ -247,19 +253,21 @@ async def test_no_identity_typed_into_free_text_leaves_and_every_cut_is_logged(s
     place = scenario["place"]
     reasons = iter(scenario["reasons"])
 
-    # Three reports share one place: one complainant left an e-mail, one a phone number, one is anonymous.
+    # Four reports share one place: three of noise (one complainant left an e-mail, one a
+    # phone number, one is anonymous) and an anonymous one of damage, for the insurer.
     handle = await file_report(stack.client, stack.queue, neighbour(tenancy, place, mailer.complainant))
     case = CaseDriver(stack.client, handle)
-    for complainant in (caller.complainant, None):
-        await file_report(stack.client, stack.queue, neighbour(tenancy, place, complainant))
+    for complainant, category in ((caller.complainant, "noise"), (None, "noise"), (None, "property_damage")):
+        await file_report(stack.client, stack.queue, neighbour(tenancy, place, complainant, category))
 
-    async def three_reports():
-        assert len((await case.view()).reports) == 3
+    async def four_reports():
+        assert len((await case.view()).reports) == 4
 
-    await eventually(three_reports, timeout=20)
+    await eventually(four_reports, timeout=20)
     view = await case.view()
-    first = view.reports[0].report_id
+    first, damage = view.reports[0].report_id, view.reports[3].report_id
     await case.step("verify_report", VerifyReport(actor=COORDINATOR, reason=next(reasons), report_id=first, method="inspection"))
+    await case.step("verify_report", VerifyReport(actor=COORDINATOR, reason="sett skadan", report_id=damage, method="inspection"))
     await case.step("add_note", AddNote(actor=COORDINATOR, reason=next(reasons)))
     await case.step("record_contact", RecordContact(actor=COORDINATOR, reason=next(reasons), method="visit"))
     await case.step("record_dialogue", RecordDialogue(actor=COORDINATOR, reason=next(reasons), resolved=False))
@@ -274,10 +282,10 @@ async def test_no_identity_typed_into_free_text_leaves_and_every_cut_is_logged(s
     async def all_delivered():
         social = Counter(r.json["kind"] for r in stack.social.requests[seen["soc"]:] if r.json["case_id"] == case_id)
         assert social == {"disturbance_notice": 1, "warning_copy": 1, "action_plan_meeting": 1}
-        assert [r.json["kind"] for r in stack.security.requests[seen["vakt"]:]] == ["extra_rounds"] * 3  # one a report
-        assert Counter(m["To"] for m in stack.mail.received[seen["mail"]:]) == {LETTERS: 1, mailer.email: 1}
+        assert [r.json["kind"] for r in stack.security.requests[seen["vakt"]:]] == ["extra_rounds"] * 4  # one a report
+        assert Counter(m["To"] for m in stack.mail.received[seen["mail"]:]) == {LETTERS: 1, mailer.email: 1, INSURER: 1}
         statuses = await pg_pool.fetch("SELECT status FROM partner_outbox WHERE case_id = $1", case_id)
-        assert [r["status"] for r in statuses] == ["sent"] * 8
+        assert [r["status"] for r in statuses] == ["sent"] * 10
 
     await eventually(all_delivered, timeout=30)
     # A picture of its own per example (its id is its period's dates): from yesterday to a day further on each time.
@@ -291,7 +299,11 @@ async def test_no_identity_typed_into_free_text_leaves_and_every_cut_is_logged(s
     assert picture.delivered_to == ("omr",)
     [sent_picture] = [r.json for r in stack.area.requests[seen["omr"]:]]
     [ours] = [a for a in sent_picture["facts"]["areas"] if a["area"] == area]
-    assert ours["reports_by_place"] == [{"place": ours["reports_by_place"][0]["place"], "category": "noise", "count": 3}]
+    [named] = [row for row in ours["reports_by_place"] if row["category"] == "noise"]
+    assert named["count"] == 3 and MARKER in named["place"], "three reports name the place, cut"
+    assert [row for row in ours["reports_by_place"] if row["category"] == "property_damage"] == [
+        {"place": "övriga platser", "category": "property_damage", "count": 1}
+    ]
 
     # Nothing of either complainant in anything that left: webhooks with their documents,
     # the tenant's letter, the reply, the area picture.
@@ -306,20 +318,20 @@ async def test_no_identity_typed_into_free_text_leaves_and_every_cut_is_logged(s
 
     # Every delivery of the case is logged, and logged as cut (every notice carried the place).
     disclosures = await pg_pool.fetch("SELECT partner_id, redacted FROM disclosures WHERE case_id = $1", case_id)
-    assert Counter(d["partner_id"] for d in disclosures) == {"soc": 3, "vakt": 3, "brev": 1, "complainant": 1}
+    assert Counter(d["partner_id"] for d in disclosures) == {"soc": 3, "vakt": 4, "brev": 1, "fors": 1, "complainant": 1}
     assert all(d["redacted"] for d in disclosures)
     picture_row = await pg_pool.fetchrow(
         "SELECT redacted FROM partner_outbox WHERE notice_id = $1 AND partner_id = 'omr'", picture.notice_id
     )
     assert picture_row["redacted"]
 
-    # The coordinator checks what was typed: one check_redaction task per cut notice (eight) and the picture.
+    # The coordinator checks what was typed: one check_redaction task per cut notice (ten) and the picture.
     async def checks_opened():
         checks = [t for t in (await case.view()).open_tasks if t.kind == TaskKind.CHECK_REDACTION]
-        assert len(checks) == 9, [t.kind for t in (await case.view()).open_tasks]
+        assert len(checks) == 11, [t.kind for t in (await case.view()).open_tasks]
 
     await eventually(checks_opened, timeout=20)
     logged = await pg_pool.fetch("SELECT data FROM case_events WHERE case_id = $1 AND kind = 'notice_redacted'", case_id)
-    assert len(logged) == 9
+    assert len(logged) == 11
     assert all(set(json.loads(e["data"])) == {"notice_id"} for e in logged), "the log says that, never what"
     await case.handle.terminate("test over")
