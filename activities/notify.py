@@ -1,7 +1,9 @@
 """The partner channel's activities: send_notice and send_area_picture.
 
-For each partner that takes the notice: cut the facts to its allow-list, render the
-Swedish document from that cut, store both in the outbox, deliver (signed webhook or
+First the screen (partners/screen.py): every string of the facts is checked against
+every complainant of the case, read from the register now, and an identity typed into
+free text is cut out (the outcome says so, never what). Then, for each partner that takes
+the notice: cut the facts to its allow-list, render the Swedish document from that cut, store both in the outbox, deliver (signed webhook or
 e-mail), then mark the row sent and write the disclosure in one transaction. A partner
 already sent to is skipped, so retries never send twice; a partner whose delivery
 failed transiently is retried by Temporal (ApplicationError type TransientDeliveryError),

@@ -2,7 +2,9 @@
 
 Operators read what happened in the case's own words: reports, staff steps with actor
 and reason, clocks that fired, notices sent, failed and acknowledged, and the prevention
-track. A complainant's identity never appears: it is dropped while decoding.
+track. A complainant's identity never appears: it is dropped while decoding. Everything
+else is cut to the reader's role by the one redaction rule (domain/redaction.py) before a
+summary is built from it, so a summary never says more than its fields.
 """
 
 from __future__ import annotations

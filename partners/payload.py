@@ -4,7 +4,9 @@ Two rules, applied here at the moment of sending and nowhere else trusted:
 1. only top-level facts named in the partner's `fields` are kept;
 2. the complainant's data (partners.fields.is_protected) is removed at every depth,
    even inside an allowed field, whatever the directory says.
-The disclosure log records exactly the `fields` of the Payload built here.
+The facts arrive already screened (partners/screen.py, in activities.notify): a
+complainant's identity typed into free text is cut before any of this. The disclosure
+log records exactly the `fields` of the Payload built here, and whether it was screened.
 """
 
 from __future__ import annotations
