@@ -195,9 +195,8 @@ class Screen:
             return out, cut
         if isinstance(value, (list, tuple)):
             items = [self.value(v) for v in value]
-            return type(value)(v for v, _ in items) if isinstance(value, tuple) else [v for v, _ in items], any(
-                c for _, c in items
-            )
+            screened = [v for v, _ in items]
+            return (tuple(screened) if isinstance(value, tuple) else screened), any(cut for _, cut in items)
         return value, False
 
     def facts(self, facts: dict[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
