@@ -1,7 +1,9 @@
 """The partner channel's activities: send_notice and send_area_picture.
 
-For each partner that takes the notice: cut the facts to its allow-list, render the
-Swedish document from that cut, store both in the outbox, deliver (signed webhook or
+First the screen (partners/screen.py): every string of the facts is checked against
+every complainant of the case, read from the register now, and an identity typed into
+free text is cut out (the outcome says so, never what). Then, for each partner that takes
+the notice: cut the facts to its allow-list, render the Swedish document from that cut, store both in the outbox, deliver (signed webhook or
 e-mail), then mark the row sent and write the disclosure in one transaction. A partner
 already sent to is skipped, so retries never send twice; a partner whose delivery
 failed transiently is retried by Temporal (ApplicationError type TransientDeliveryError),
@@ -53,7 +55,8 @@ from partners.documents import (
     render_email_body,
 )
 from partners.payload import Payload, build_payload, canonical_json
-from register.queries import complainant_contact
+from partners.screen import Screen
+from register.queries import case_complainants, complainant_contact
 from runtime.settings import Settings
 
 TRANSIENT_ERROR = "TransientDeliveryError"
@@ -112,8 +115,25 @@ class NotificationActivities:
             return NoticeOutcome(notice_id=request.notice_id, skipped=True)
         return await self._deliver_to(partners, request)
 
+    async def _screen(self, request: NoticeRequest) -> tuple[dict[str, Any], frozenset[str]]:
+        """The request's facts with every complainant of the case cut out of every string
+        (partners/screen.py), read from the register now: a report filed a moment ago
+        counts, an identity erased by retention no longer does. The tenants' own name
+        parts are kept (see the screen's rule)."""
+        identities = await case_complainants(self._pool, request.case_id)
+        tenants = request.facts.get("tenant_names")
+        keep = tenants if isinstance(tenants, (list, tuple)) else ()
+        return Screen.of(identities, keep=keep).facts(request.facts)
+
     async def _deliver_to(self, partners: list[Partner], request: NoticeRequest) -> NoticeOutcome:
-        """Each partner gets the request's facts cut to its allow-list; each delivery is disclosed."""
+        """Each partner gets the request's screened facts cut to its allow-list; each
+        delivery is disclosed, with whether the screen cut anything it received."""
+        facts, redacted = await self._screen(request)
+        if redacted:
+            activity.logger.warning(
+                "screen cut a complainant identity from a notice",
+                extra={"notice_id": request.notice_id, "kind": request.kind.value, "facts": sorted(redacted)},
+            )
         deliveries = []
         for partner in partners:
             payload = build_payload(
@@ -123,7 +143,8 @@ class NotificationActivities:
                 kind=request.kind,
                 case_id=request.case_id,
                 legal_basis=request.legal_basis,
-                facts=request.facts,
+                facts=facts,
+                redacted_facts=redacted,
             )
             deliveries.append((partner, payload, request.workflow_id, request.requested_at))
         return await self._deliver_all(request.notice_id, deliveries, disclose=True)
@@ -160,7 +181,7 @@ class NotificationActivities:
         partners = [p for p in self.directory.partners if NoticeKind.AREA_PICTURE in p.notices]
         if not partners:
             return NoticeOutcome(notice_id=request.picture_id, skipped=True)
-        summaries = await area_summaries(self._pool, request.period_start, request.period_end)
+        summaries, redacted_cases = await area_summaries(self._pool, request.period_start, request.period_end)
         deliveries = []
         for partner in partners:
             facts = picture_facts(partner.fields, partner.areas, summaries, request.period_start, request.period_end)
@@ -171,12 +192,18 @@ class NotificationActivities:
                 case_id=None,
                 legal_basis="områdessamverkan: aggregerad veckobild utan personuppgifter",
                 facts=facts,
+                redacted=bool(redacted_cases),
             )
             deliveries.append((partner, payload, None, request.period_end))
-        return await self._deliver_all(request.picture_id, deliveries, disclose=False)
+        return await self._deliver_all(request.picture_id, deliveries, disclose=False, redacted_cases=redacted_cases)
 
     async def _deliver_all(
-        self, notice_id: str, deliveries: list[tuple[Partner, Payload, str | None, datetime]], *, disclose: bool
+        self,
+        notice_id: str,
+        deliveries: list[tuple[Partner, Payload, str | None, datetime]],
+        *,
+        disclose: bool,
+        redacted_cases: tuple[str, ...] = (),
     ) -> NoticeOutcome:
         delivered: list[str] = []
         permanent: list[str] = []
@@ -190,7 +217,13 @@ class NotificationActivities:
                 transient_ids.append(partner.id)
                 continue
             (delivered if status == "sent" else permanent).append(partner.id)
-        outcome = NoticeOutcome(notice_id=notice_id, delivered_to=tuple(delivered), failed_permanently=tuple(permanent))
+        outcome = NoticeOutcome(
+            notice_id=notice_id,
+            delivered_to=tuple(delivered),
+            failed_permanently=tuple(permanent),
+            redacted=any(payload.redacted for _, payload, _, _ in deliveries),
+            redacted_cases=redacted_cases,
+        )
         if transient:
             delays = [f.retry_after for f in transient if f.retry_after is not None]
             raise ApplicationError(

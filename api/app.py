@@ -58,11 +58,14 @@ def create_app(
     *,
     codec: PayloadCodec | None = None,
     ui_origins: Sequence[str] = (),
+    trust_role_header: bool = False,
 ) -> Starlette:
     """The ASGI app; dependencies are passed in so tests run it against real servers.
 
     With a payload codec (TRYGG_PAYLOAD_KEYS set) it also serves /codec/encode and
-    /codec/decode for the Web UI at `ui_origins` (api/codec.py); staff-only.
+    /codec/decode for the Web UI at `ui_origins` (api/codec.py); staff-only. Decoded
+    payloads are cut by the reader's role, which is read from X-Trygg-Role only when
+    `trust_role_header` says a sign-in proxy sets it; otherwise they are cut to codes.
     """
 
     async def acknowledge(request: Request) -> JSONResponse:
@@ -112,6 +115,6 @@ def create_app(
         routes=[
             Route("/partners/{partner_id}/acknowledgements", acknowledge, methods=["POST"]),
             Route("/healthz", health, methods=["GET"]),
-            *(codec_routes(codec, ui_origins) if codec is not None else []),
+            *(codec_routes(codec, ui_origins, trust_role_header=trust_role_header) if codec is not None else []),
         ]
     )

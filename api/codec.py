@@ -10,31 +10,76 @@ refused. Requests without an Origin (the CLI, curl) are not browser requests and
 
 This endpoint decrypts: it must be reachable by staff only (behind the same sign-in as
 the Web UI), never from the internet or by partners.
+
+**Decoded is not whole.** Every decoded JSON payload is cut by the one redaction rule
+(domain/redaction.py) for the reader's role: the complainant only for a case owner, the
+tenants and free text only for roles that work cases, codes for the rest. Trygg has no
+sign-in of its own yet (the API issue adds it), so the reader's role is taken from the
+`X-Trygg-Role` header only when `trust_role_header` is set (TRYGG_CODEC_TRUST_ROLE_HEADER),
+which an operator may do only where a sign-in proxy in front of the API sets that header
+from the signed-in staff member and drops any a client sent. Without it, or without the
+header, every payload is decoded cut to codes, dates, stages and counts: nothing personal
+reaches the Web UI. Encoding needs no role: it reveals nothing.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from google.protobuf import json_format
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from temporalio.api.common.v1 import Payloads
+from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.converter import PayloadCodec
 
+from domain.models import Role
+from domain.redaction import cut
 from runtime.codec import PayloadDecryptionError
 from runtime.logging import get_logger
 
 MAX_CODEC_BODY = 16 * 1024 * 1024
 """A batch of payloads from one history page; Temporal caps a single payload at 2 MB."""
 
-ALLOWED_HEADERS = "Content-Type, X-Namespace, Authorization"
+ROLE_HEADER = "X-Trygg-Role"
+"""The signed-in reader's role, set by the sign-in proxy (trusted only when configured)."""
+
+ALLOWED_HEADERS = f"Content-Type, X-Namespace, Authorization, {ROLE_HEADER}"
+
+JSON_ENCODING = b"json/plain"
 
 log = get_logger("trygg.api.codec")
 
 
-def codec_routes(codec: PayloadCodec, origins: Sequence[str], prefix: str = "/codec") -> list[Route]:
+def reader_role(headers, *, trusted: bool) -> Role | None:
+    """The role decoded payloads are cut for: the header's, when it is trusted and names a
+    staff role; otherwise None, which the rule reads as codes only."""
+    if not trusted:
+        return None
+    try:
+        role = Role(headers.get(ROLE_HEADER, ""))
+    except ValueError:
+        return None
+    return None if role is Role.SYSTEM else role
+
+
+def cut_payload(payload: Payload, role: Role | None) -> Payload:
+    """A decoded payload with what `role` may not read set to null. A payload that is not
+    JSON (binary, null) carries no case data and passes as it is."""
+    if payload.metadata.get("encoding") != JSON_ENCODING:
+        return payload
+    try:
+        value = json.loads(payload.data)
+    except (ValueError, UnicodeDecodeError):
+        return payload
+    data = json.dumps(cut(value, role), ensure_ascii=False, separators=(",", ":")).encode()
+    return Payload(metadata=dict(payload.metadata), data=data)
+
+
+def codec_routes(
+    codec: PayloadCodec, origins: Sequence[str], prefix: str = "/codec", *, trust_role_header: bool = False
+) -> list[Route]:
     allowed = frozenset(origin.rstrip("/") for origin in origins)
 
     def cors(request: Request) -> dict[str, str] | None:
@@ -67,9 +112,14 @@ def codec_routes(codec: PayloadCodec, origins: Sequence[str], prefix: str = "/co
             payloads = json_format.Parse(body, Payloads())
         except (json_format.ParseError, ValueError, UnicodeDecodeError):
             return JSONResponse({"error": 'body must be {"payloads": [...]} in proto JSON'}, status_code=400, headers=headers)
-        operation = codec.encode if request.url.path.rstrip("/").endswith("/encode") else codec.decode
+        encoding = request.url.path.rstrip("/").endswith("/encode")
         try:
-            result = Payloads(payloads=await operation(payloads.payloads))
+            if encoding:
+                result = Payloads(payloads=await codec.encode(payloads.payloads))
+            else:
+                role = reader_role(request.headers, trusted=trust_role_header)
+                decoded = await codec.decode(payloads.payloads)
+                result = Payloads(payloads=[cut_payload(p, role) for p in decoded])
         except PayloadDecryptionError as error:  # unknown key id or tampering: its message names the key id only
             log.warning("codec call failed", path=request.url.path, error=type(error).__name__)
             return JSONResponse({"error": str(error)}, status_code=422, headers=headers)

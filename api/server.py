@@ -39,7 +39,10 @@ async def run_api(settings: Settings) -> None:
     pool = await connect_postgres(settings.database_url)
     client = await connect_temporal(settings)
     try:
-        app = create_app(directory, pool, client, codec=client.data_converter.payload_codec, ui_origins=settings.codec_origins())
+        app = create_app(
+            directory, pool, client, codec=client.data_converter.payload_codec, ui_origins=settings.codec_origins(),
+            trust_role_header=settings.codec_trust_role_header,
+        )  # fmt: skip
         server = build_server(app, port=settings.api_port)
         log.info("api listening", port=settings.api_port, partners=len(directory.partners))
         await serve(server)

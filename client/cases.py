@@ -18,6 +18,7 @@ from domain.models import Actor, DisturbanceReport, Role
 from domain.policy import EscalationPolicy
 from domain.prevention import PREVENTION_STEP_MODELS
 from domain.refusals import INVALID_INPUT
+from domain.redaction import cut_model
 from domain.steps import STEP_MODELS
 from domain.view import CaseView
 from register import queries
@@ -124,7 +125,8 @@ class TryggClient:
             await self._update(target, step, model)
             return await self.view(case, actor.role)
         result = await self._update(handle, step, model)
-        return CaseView.model_validate(result) if not isinstance(result, CaseView) else result
+        view = CaseView.model_validate(result) if not isinstance(result, CaseView) else result
+        return cut_model(view, actor.role)
 
     async def _update(self, handle: WorkflowHandle, step: str, model: BaseModel) -> Any:
         try:
@@ -140,17 +142,19 @@ class TryggClient:
 
     # -- operators ------------------------------------------------------------------------
     async def view(self, case: str, role: Role | None = None) -> CaseView:
+        """The case as `role` may read it (domain/redaction.py): without a role, codes only."""
         handle = await self._case_handle(case)
         try:
-            return await handle.query(DisturbanceCaseWorkflow.view, role)
+            return cut_model(await handle.query(DisturbanceCaseWorkflow.view, role), role)
         except WorkflowQueryFailedError as error:
             raise CaseNotFound(f"case {case}: {error}") from None
         except RPCError as error:
             raise self._translate(error, handle.id) from None
 
-    async def history(self, case: str) -> Timeline:
+    async def history(self, case: str, role: Role | None = None) -> Timeline:
         """The case's timeline from Temporal's history (across continue-as-new) and, when a
-        register is connected, its audit trail."""
+        register is connected, its audit trail, cut to what `role` may read
+        (domain/redaction.py): without a role, codes only."""
         handle = await self._case_handle(case)
         histories = []
         try:
@@ -172,7 +176,9 @@ class TryggClient:
             for fetched in [*histories, *children]:
                 for event in fetched.events:
                     await decode_payloads_in_place(event, codec)
-        return build_timeline(handle.id, histories, self.temporal.data_converter.payload_converter, trail, children)
+        return build_timeline(
+            handle.id, histories, self.temporal.data_converter.payload_converter, trail, children, role=role
+        )
 
     async def cases(
         self,

@@ -2,7 +2,9 @@
 
 Operators read what happened in the case's own words: reports, staff steps with actor
 and reason, clocks that fired, notices sent, failed and acknowledged, and the prevention
-track. A complainant's identity never appears: it is dropped while decoding.
+track. A complainant's identity never appears: it is dropped while decoding. Everything
+else is cut to the reader's role by the one redaction rule (domain/redaction.py) before a
+summary is built from it, so a summary never says more than its fields.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.converter import PayloadConverter
 
+from domain.models import Role
+from domain.redaction import actor_label, cut, cut_model
 from register.queries import AuditTrail
 
 _HIDDEN_PREFIXES = ("complainant",)
@@ -34,6 +38,7 @@ class Timeline(BaseModel):
     runs: list[str]
     entries: list[TimelineEntry]
     audit_trail: AuditTrail | None = None
+    for_role: Role | None = None
 
 
 def build_timeline(
@@ -42,22 +47,32 @@ def build_timeline(
     converter: PayloadConverter,
     trail: AuditTrail | None = None,
     children: list[WorkflowHistory] = (),
+    role: Role | None = None,
 ) -> Timeline:
-    """The case's runs in order, with the steps of its child workflows merged in by time."""
+    """The case's runs in order, with the steps of its child workflows merged in by time,
+    cut to what `role` may read (domain/redaction.py; None reads codes only)."""
     entries: list[TimelineEntry] = []
     for history in histories:
-        entries.extend(_Decoder(converter).decode(history))
+        entries.extend(_Decoder(converter, role).decode(history))
     for child in children:
-        entries.extend(e for e in _Decoder(converter).decode(child) if e.kind.startswith(("step:", "signal:")))
+        entries.extend(e for e in _Decoder(converter, role).decode(child) if e.kind.startswith(("step:", "signal:")))
     entries.sort(key=lambda entry: entry.at)
-    return Timeline(workflow_id=workflow_id, runs=[h.run_id for h in histories], entries=entries, audit_trail=trail)
+    return Timeline(
+        workflow_id=workflow_id,
+        runs=[h.run_id for h in histories],
+        entries=entries,
+        audit_trail=cut_model(trail, role) if trail is not None else None,
+        for_role=role,
+    )
 
 
 class _Decoder:
-    """Walks one run's events, remembering scheduled activities and timers by event id."""
+    """Walks one run's events, remembering scheduled activities and timers by event id.
+    Every decoded payload is cut to the reader's role before anything is built from it."""
 
-    def __init__(self, converter: PayloadConverter) -> None:
+    def __init__(self, converter: PayloadConverter, role: Role | None = None) -> None:
         self.converter = converter
+        self.role = role
         self.activities: dict[int, tuple[str, dict[str, Any]]] = {}
 
     def decode(self, history: WorkflowHistory) -> list[TimelineEntry]:
@@ -72,7 +87,7 @@ class _Decoder:
         if not payloads or not payloads.payloads:
             return []
         try:
-            return [_redact(value) for value in self.converter.from_payloads(list(payloads.payloads))]
+            return [cut(_redact(value), self.role) for value in self.converter.from_payloads(list(payloads.payloads))]
         except Exception:  # noqa: BLE001 - an undecodable payload (e.g. encrypted) is shown as such
             return ["<undecodable>"]
 
@@ -94,11 +109,12 @@ class _Decoder:
             data = args[0] if args and isinstance(args[0], dict) else {}
             actor = data.get("actor") or {}
             step_fields = {k: v for k, v in data.items() if k not in ("actor", "reason")}
+            shown = {k: v for k, v in step_fields.items() if v is not None}
             return TimelineEntry(
                 at=at,
                 kind=f"step:{request.input.name}",
-                summary=request.input.name.replace("_", " ") + (f" ({_fields(step_fields)})" if step_fields else ""),
-                actor=f"{actor.get('role')}:{actor.get('id')}" if actor else None,
+                summary=request.input.name.replace("_", " ") + (f" ({_fields(shown)})" if shown else ""),
+                actor=actor_label(actor.get("role"), actor.get("id"), self.role) if actor else None,
                 reason=data.get("reason"),
                 data=step_fields,
             )
@@ -145,7 +161,8 @@ class _Decoder:
 
 def _signal_summary(name: str, data: dict[str, Any]) -> str:
     if name == "report":
-        return f"report {data.get('external_ref')}: {data.get('category')} ({data.get('severity')}) from {data.get('source_kind')}"
+        ref = f" {data['external_ref']}" if data.get("external_ref") else ""
+        return f"report{ref}: {data.get('category')} ({data.get('severity')}) from {data.get('source_kind')}"
     if name == "acknowledge_notice":
         return f"notice {data.get('notice_id')} acknowledged by {data.get('partner_id')}"
     if name == "prevention_finished":

@@ -15,6 +15,7 @@ from client.errors import InvalidInput
 from client.timeline import Timeline
 from console.session import JSON_OPTION, connected, emit, fail, parse_role, run, settings_or_exit
 from domain.models import Actor, Role
+from domain.redaction import DataKind, may_see
 from domain.view import CaseView
 
 
@@ -156,10 +157,14 @@ def _json_object(text: str | None, name: str) -> dict[str, Any]:
 
 def show(
     case: str = typer.Argument(..., help="Tenancy id or case workflow id."),
-    role: Optional[str] = typer.Option(None, help="Show what this role may do next."),
+    role: Optional[str] = typer.Option(
+        None, help="The reader's role: what it may see (domain/redaction.py) and do next. Without it: codes only."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Show a case: stage, open tasks, running clocks, reports (never the complainant).
+    """Show a case: stage, open tasks, running clocks, reports (never the complainant),
+    cut to the reader's role: the case system's refs and staff ids only for roles that may
+    see them.
 
     Example: trygg show T-1001 --role coordinator
     """
@@ -174,17 +179,21 @@ def show(
 
 
 def _view_text(view: CaseView) -> str:
+    staff_shown = may_see(view.for_role, DataKind.STAFF_IDS)
+    hidden = "not shown to this role"
     lines = [
         f"{view.case_id}  ({view.workflow_id})",
         f"  stage: {view.stage}" + (f"   outcome: {view.outcome}" if view.outcome else ""),
-        f"  area: {view.area}   category: {view.category}   housing: {view.housing_form}   assignee: {view.assignee or '-'}",
+        f"  area: {view.area}   category: {view.category}   housing: {view.housing_form}   "
+        f"assignee: {(view.assignee or '-') if staff_shown else hidden}",
     ]
     if view.open_tasks:
         lines.append("  open tasks:")
         for task in view.open_tasks:
             flags = " OVERDUE" if task.overdue else ""
             flags += " ESCALATED" if task.escalated else ""
-            lines.append(f"    {task.task_id}  {task.kind} for {task.role} ({task.assignee or 'unassigned'}) due {_t(task.due_at)}{flags}")
+            holder = (task.assignee or "unassigned") if staff_shown else hidden
+            lines.append(f"    {task.task_id}  {task.kind} for {task.role} ({holder}) due {_t(task.due_at)}{flags}")
     if view.clocks:
         lines.append("  clocks: " + ", ".join(f"{c.kind} at {_t(c.fires_at)}" for c in view.clocks))
     if view.reports:
@@ -203,17 +212,24 @@ def _t(moment: datetime | None) -> str:
 
 def history(
     case: str = typer.Argument(..., help="Tenancy id or case workflow id."),
+    role: Optional[str] = typer.Option(
+        None, help="The reader's role: what it may see (domain/redaction.py). Without it: codes only."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """The case's timeline: reports, steps with actor and reason, clocks, notices, prevention.
+    """The case's timeline: reports, steps with actor and reason, clocks, notices, prevention,
+    cut to the reader's role: tenants, free text (reasons, notes, places), refs and staff ids
+    only for the roles that may see them; an operator or area manager sees codes, dates,
+    stages and counts.
 
-    Example: trygg history T-1001 --json > case.json
+    Example: trygg history T-1001 --role coordinator --json > case.json
     """
     settings = settings_or_exit()
+    as_role = parse_role(role)
 
     async def go() -> Timeline:
         async with connected(settings, register=True) as client:
-            return await client.history(case)
+            return await client.history(case, as_role)
 
     emit(run(go), as_json, _timeline_text)
 

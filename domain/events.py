@@ -29,6 +29,15 @@ class NoticeUndelivered(Frozen):
     detail: str = "delivery failed"
 
 
+class NoticeRedacted(Frozen):
+    """The screen on what leaves cut a complainant's identity out of a notice (or, for an
+    area picture, out of one of this case's report places) before it went: somebody typed
+    it into free text, and the coordinator should see what (partners/screen.py). Carries
+    the notice or picture id only, never what was cut."""
+
+    notice_id: str
+
+
 class NoticeAcknowledged(Frozen):
     acknowledgement: NoticeAcknowledgement
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.events import NoticeUndelivered, PreventionResult
+from domain.events import NoticeRedacted, NoticeUndelivered, PreventionResult
 from domain.models import DisturbanceReport
 from domain.policy import EscalationPolicy
 from domain.records import NoticeAcknowledgement
@@ -32,6 +32,7 @@ class CaseInput(BaseModel):
     pending_refusals: list[IntakeRefusal] = Field(
         default_factory=list, description="Refused intakes not yet recorded, carried through continue-as-new."
     )
+    pending_redactions: list[NoticeRedacted] = Field(default_factory=list)
     search_attributes: bool = Field(
         default=True,
         description="Upsert Trygg's search attributes. Off only on the time-skipping test server, "

@@ -33,6 +33,7 @@ from domain.events import (
     ClockFired,
     IntakeRefused,
     NoticeAcknowledged,
+    NoticeRedacted,
     NoticeUndelivered,
     PreventionFinished,
     ReportReceived,
@@ -452,6 +453,8 @@ def decide(state: CaseState, event: Any, now: datetime) -> tuple[CaseState, list
             _on_clock(turn, clock)
         case NoticeUndelivered():
             _on_undelivered(turn, event)
+        case NoticeRedacted():
+            _on_redacted(turn, event)
         case NoticeAcknowledged(acknowledgement=ack):
             _on_acknowledged(turn, ack)
         case PreventionFinished(result=result):
@@ -702,6 +705,16 @@ def _on_undelivered(turn: _Turn, event: NoticeUndelivered) -> None:
     turn.cancel_clocks(frozenset({ClockKind.ACKNOWLEDGEMENT_DUE}), ref=notice.notice_id)
     turn.record("notice_undelivered", notice_id=notice.notice_id, notice_kind=notice.kind, detail=event.detail[:200])
     turn.open_task(TaskKind.DELIVER_BY_HAND, s.owner_role, ref=notice.notice_id)
+
+
+def _on_redacted(turn: _Turn, event: NoticeRedacted) -> None:
+    """A complainant's identity was typed into something that left: the screen cut it, and
+    the owner checks what was typed (a `check_redaction` side task, one per notice)."""
+    s = turn.s
+    if any(t.kind == TaskKind.CHECK_REDACTION and t.ref == event.notice_id for t in s.tasks.values()):
+        return
+    turn.record("notice_redacted", notice_id=event.notice_id)
+    turn.open_task(TaskKind.CHECK_REDACTION, s.owner_role, ref=event.notice_id)
 
 
 def _on_acknowledged(turn: _Turn, ack) -> None:

@@ -142,7 +142,10 @@ class DisturbanceReport(Frozen):
     category: Category
     severity: Severity = Severity.NORMAL
     occurred_at: IsoDatetime
-    place: ShortText = Field(description="Where: stairwell, flat, yard.")
+    place: ShortText = Field(
+        description="Where: stairwell, flat, yard. LEAVES TRYGG: partners, the tenant's letter, the complainant's "
+        "reply and the area picture carry it; a complainant's identity typed here is cut by the screen.",
+    )
     tenancy: TenancyRef
     complainant: Complainant | None = None
 

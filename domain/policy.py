@@ -66,6 +66,7 @@ class TaskKind:
     AGREE_ACTION_PLAN = "agree_action_plan"
     REVIEW_ACTION_PLAN = "review_action_plan"
     REVIEW_REFUSED_INTAKE = "review_refused_intake"  # a report signal the case could not read
+    CHECK_REDACTION = "check_redaction"  # the screen cut a complainant's identity from a notice
 
 
 class EscalationPolicy(Frozen):

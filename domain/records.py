@@ -179,6 +179,16 @@ class NoticeOutcome(Frozen):
     delivered_to: tuple[str, ...] = ()
     failed_permanently: tuple[str, ...] = ()
     skipped: bool = Field(default=False, description="No partner in the directory takes this kind.")
+    redacted: bool = Field(
+        default=False,
+        description="The screen cut a complainant's identity out of what a partner was given (partners/screen.py); "
+        "the case opens a check_redaction task for its coordinator. Never says what was cut.",
+    )
+    redacted_cases: tuple[str, ...] = Field(
+        default=(),
+        description="Area pictures only: the workflow ids of the cases whose report places the screen cut, "
+        "each of which gets a check_redaction task.",
+    )
 
 
 class NoticeAcknowledgement(Frozen):

@@ -29,7 +29,10 @@ class StepInput(Frozen):
     booleans, ISO dates, so "yes", 1 or a unix number never decide a tenancy."""
 
     actor: Actor
-    reason: ShortText
+    reason: ShortText = Field(
+        description="Why, in staff's words: kept in the register's audit trail, read only by the roles that may read "
+        "free text (domain/redaction.py); never sent to a partner or the tenant.",
+    )
 
 
 class VerificationMethod(StrEnum):
@@ -96,7 +99,11 @@ class EscalateToPrevention(StepInput):
     is already fixed, its time and place go into the notice that invites them."""
 
     meeting_at: IsoDatetime | None = Field(default=None, description="The first action-plan meeting, if fixed.")
-    meeting_place: ShortText | None = None
+    meeting_place: ShortText | None = Field(
+        default=None,
+        description="Where the first meeting is held. LEAVES TRYGG: social services receive it in the invitation; "
+        "a complainant's identity typed here is cut by the screen and the coordinator gets a check_redaction task.",
+    )
 
 
 class ApproveTermination(StepInput):
@@ -207,7 +214,14 @@ CLOSING_OUTCOMES: dict[CaseStage, frozenset[Outcome]] = {
 also allowed in follow-up after a fulfilled plan (see `closing_outcomes`)."""
 
 SIDE_TASKS = frozenset(
-    {"deliver_by_hand", "fire_hazard", "chase_acknowledgement", "termination_window_closing", "review_refused_intake"}
+    {
+        "deliver_by_hand",
+        "fire_hazard",
+        "chase_acknowledgement",
+        "termination_window_closing",
+        "review_refused_intake",
+        "check_redaction",
+    }
 )
 """Tasks closed with `complete_task`; the others close when their stage's step is taken."""
 

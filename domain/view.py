@@ -1,12 +1,15 @@
 """The case as staff see it: the answer of every step and of the `view` query.
 
 No complainant, no free text: ids, codes, dates. `allowed_steps` is what the asking
-role may do next (or every step someone may take, when no role is given).
+role may do next (or every step someone may take, when no role is given). The workflow
+answers with the whole view; every read by a person is cut to that person's role by
+domain/redaction.py (client.TryggClient.view and .act), so `external_ref` and staff ids
+reach only the roles that may see them.
 """
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from domain.models import Category, Frozen, HousingForm, Role, Severity, SourceKind
 from domain.state import CaseStage, CaseState, ClockKind, Outcome, PreventionOutcome
@@ -15,7 +18,7 @@ from domain.steps import allowed_steps
 
 class ReportView(Frozen):
     report_id: str
-    external_ref: str
+    external_ref: str | None = Field(description="The case system's id; shown only to the case owner's roles.")
     source_kind: SourceKind
     category: Category
     severity: Severity

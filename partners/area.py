@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, Field
 
 from domain.models import Frozen
 from partners.payload import select_facts
+from partners.screen import Identity, Screen
 
 
 MIN_PLACE_COUNT = 3
@@ -31,31 +32,52 @@ class AreaPictureRequest(Frozen):
     period_end: AwareDatetime
 
 
-async def area_summaries(pool: asyncpg.Pool, start: datetime, end: datetime) -> dict[str, dict[str, Any]]:
+async def area_summaries(
+    pool: asyncpg.Pool, start: datetime, end: datetime
+) -> tuple[dict[str, dict[str, Any]], tuple[str, ...]]:
     """Per area: reports received in [start, end) by category and by (place, category),
-    cases opened in the period, cases open at its end."""
+    cases opened in the period, cases open at its end; and the workflow ids of the cases
+    whose report places the screen cut.
+
+    Each place is screened (partners/screen.py) against the complainants of every report
+    counted, before counting, so a place that named someone is counted under the marker
+    and the smallest-cell rule (MIN_PLACE_COUNT) applies to what actually leaves."""
     summaries: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"report_count": 0, "reports_by_category": {}, "reports_by_place": [], "new_cases": 0, "open_cases": 0}
     )
     rows = await pool.fetch(
-        """SELECT c.area, r.category, r.place, count(*) AS n
+        """SELECT c.area, c.workflow_id, r.category, r.place, count(*) AS n
            FROM reports r JOIN cases c ON c.case_id = r.case_id
            WHERE r.received_at >= $1 AND r.received_at < $2
-           GROUP BY c.area, r.category, r.place
+           GROUP BY c.area, c.workflow_id, r.category, r.place
            ORDER BY c.area, r.category, r.place""",
         start,
         end,
     )
-    folded: dict[tuple[str, str], int] = defaultdict(int)
+    complainants = await pool.fetch(
+        """SELECT rc.person_id, rc.name, rc.contact FROM report_complainants rc JOIN reports r USING (report_id)
+           WHERE r.received_at >= $1 AND r.received_at < $2""",
+        start,
+        end,
+    )
+    screen = Screen.of(Identity(c["person_id"], c["name"], c["contact"]) for c in complainants)
+    counted: dict[tuple[str, str, str], int] = defaultdict(int)
+    redacted_cases: set[str] = set()
     for row in rows:
-        summary = summaries[row["area"]]
-        summary["report_count"] += row["n"]
+        place, cut = screen.text(row["place"])
+        if cut:
+            redacted_cases.add(row["workflow_id"])
+        counted[(row["area"], row["category"], place)] += row["n"]
+    folded: dict[tuple[str, str], int] = defaultdict(int)
+    for (area, category, place), n in sorted(counted.items()):
+        summary = summaries[area]
+        summary["report_count"] += n
         by_category = summary["reports_by_category"]
-        by_category[row["category"]] = by_category.get(row["category"], 0) + row["n"]
-        if row["n"] < MIN_PLACE_COUNT:
-            folded[(row["area"], row["category"])] += row["n"]
+        by_category[category] = by_category.get(category, 0) + n
+        if n < MIN_PLACE_COUNT:
+            folded[(area, category)] += n
         else:
-            summary["reports_by_place"].append({"place": row["place"], "category": row["category"], "count": row["n"]})
+            summary["reports_by_place"].append({"place": place, "category": category, "count": n})
     for (area, category), count in sorted(folded.items()):
         summaries[area]["reports_by_place"].append({"place": OTHER_PLACES, "category": category, "count": count})
     case_rows = await pool.fetch(
@@ -71,7 +93,7 @@ async def area_summaries(pool: asyncpg.Pool, start: datetime, end: datetime) -> 
     for row in case_rows:
         summaries[row["area"]]["new_cases"] = row["new_cases"]
         summaries[row["area"]]["open_cases"] = row["open_cases"]
-    return dict(summaries)
+    return dict(summaries), tuple(sorted(redacted_cases))
 
 
 def picture_facts(

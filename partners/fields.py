@@ -38,7 +38,7 @@ CASE_FACTS: dict[str, str] = {
     # the disturbance
     "category": "Category code of the case",
     "severity": "Severity code",
-    "place": "where the latest incident happened (stairwell, yard, flat)",
+    "place": "where the latest incident happened (stairwell, yard, flat); free text, screened for complainants",
     "report_id": "Trygg's id of one report (the complainant's reply names their own report)",
     "received_at": "ISO time the report was received",
     "occurred_at": "ISO time of the latest incident",
@@ -52,7 +52,7 @@ CASE_FACTS: dict[str, str] = {
     "termination_date": "date the lease ends (or was terminated)",
     "termination_ground": "the ground for termination, in words",
     "meeting_at": "ISO time of the action-plan meeting",
-    "meeting_place": "where the action-plan meeting is held",
+    "meeting_place": "where the action-plan meeting is held; free text, screened for complainants",
     # fire hazards, damage and extra rounds
     "hazard": "the fire hazard (hoarding, blocked escape route, ...)",
     "urgency": "immediate | within_days | next_inspection",

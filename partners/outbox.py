@@ -29,6 +29,7 @@ class OutboxEntry:
     fields: tuple[str, ...]
     document: Document | None
     attempts: int
+    redacted: bool = False
 
 
 def disclosure_id(notice_id: str, partner_id: str) -> str:
@@ -54,8 +55,8 @@ async def claim(
     async with pool.acquire() as connection, connection.transaction():
         inserted = await connection.fetchval(
             """INSERT INTO partner_outbox (notice_id, partner_id, idempotency_key, case_id, workflow_id,
-                   kind, partner_kind, channel, legal_basis, fields, payload)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)
+                   kind, partner_kind, channel, legal_basis, fields, payload, redacted)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12)
                ON CONFLICT (notice_id, partner_id) DO NOTHING
                RETURNING true""",
             payload.notice_id,
@@ -69,6 +70,7 @@ async def claim(
             payload.legal_basis,
             list(payload.fields),
             json.dumps(payload.envelope(), ensure_ascii=False),
+            payload.redacted,
         )
         if inserted and document is not None:
             await connection.execute(
@@ -86,7 +88,7 @@ async def claim(
         row = await connection.fetchrow(
             """UPDATE partner_outbox SET attempts = attempts + (status = 'pending')::int
                WHERE notice_id = $1 AND partner_id = $2
-               RETURNING status, payload, fields, attempts""",
+               RETURNING status, payload, fields, attempts, redacted""",
             payload.notice_id,
             payload.partner_id,
         )
@@ -103,6 +105,7 @@ async def claim(
         fields=tuple(row["fields"]),
         document=Document(stored["filename"], stored["media_type"], stored["body"]) if stored else None,
         attempts=row["attempts"],
+        redacted=row["redacted"],
     )
 
 
@@ -114,7 +117,7 @@ async def mark_sent(
         row = await connection.fetchrow(
             """UPDATE partner_outbox SET status = 'sent', sent_at = $3, last_error = NULL
                WHERE notice_id = $1 AND partner_id = $2 AND status = 'pending'
-               RETURNING case_id, legal_basis, fields""",
+               RETURNING case_id, legal_basis, fields, redacted""",
             entry.notice_id,
             entry.partner_id,
             at,
@@ -122,8 +125,9 @@ async def mark_sent(
         if row is None or row["case_id"] is None or not record_disclosure:
             return
         await connection.execute(
-            """INSERT INTO disclosures (disclosure_id, case_id, partner_id, partner_kind, fields, at, legal_basis, notice_id)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """INSERT INTO disclosures (disclosure_id, case_id, partner_id, partner_kind, fields, at, legal_basis,
+                                        notice_id, redacted)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                ON CONFLICT (disclosure_id) DO NOTHING""",
             disclosure_id(entry.notice_id, entry.partner_id),
             row["case_id"],
@@ -133,6 +137,7 @@ async def mark_sent(
             at,
             row["legal_basis"],
             entry.notice_id,
+            row["redacted"],
         )
 
 

@@ -4,7 +4,9 @@ Two rules, applied here at the moment of sending and nowhere else trusted:
 1. only top-level facts named in the partner's `fields` are kept;
 2. the complainant's data (partners.fields.is_protected) is removed at every depth,
    even inside an allowed field, whatever the directory says.
-The disclosure log records exactly the `fields` of the Payload built here.
+The facts arrive already screened (partners/screen.py, in activities.notify): a
+complainant's identity typed into free text is cut before any of this. The disclosure
+log records exactly the `fields` of the Payload built here, and whether it was screened.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class Payload:
     case_id: str | None
     legal_basis: str
     facts: dict[str, Any]
+    redacted: bool = False
+    """The screen (partners/screen.py) cut a complainant's identity out of these facts."""
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -78,14 +82,19 @@ def build_payload(
     case_id: str | None,
     legal_basis: str,
     facts: dict[str, Any],
+    redacted_facts: frozenset[str] = frozenset(),
 ) -> Payload:
+    """`facts` are already screened; `redacted_facts` names those the screen cut, so the
+    payload knows whether anything cut is among what this partner receives."""
+    selected = select_facts(allowed, facts)
     return Payload(
         notice_id=notice_id,
         partner_id=partner_id,
         kind=kind,
         case_id=case_id,
         legal_basis=legal_basis,
-        facts=select_facts(allowed, facts),
+        facts=selected,
+        redacted=bool(redacted_facts & selected.keys()),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, Field
 
+from domain import redaction
 from domain.models import Actor, Complainant, Frozen, Role
 from register.rows import (
     CaseRow,
@@ -25,8 +26,8 @@ from register.rows import (
 KEEPS_HOME_OUTCOMES: tuple[str, ...] = ("resolved_in_dialogue", "corrected_after_warning", "action_plan_fulfilled")
 """Outcomes after which the tenant keeps the home (the goal of eviction prevention)."""
 
-CASE_OWNER_ROLES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.SENIOR_COORDINATOR, Role.TEAM_LEAD})
-"""The roles that own a case and so may read a complainant's identity."""
+CASE_OWNER_ROLES = redaction.CASE_OWNER_ROLES
+"""The roles that own a case and so may read a complainant's identity (the one rule)."""
 
 
 class InboxItem(TaskRow):
@@ -109,6 +110,17 @@ async def complainant_contact(db: Db, case_id: str, report_id: str) -> str | Non
         case_id,
         report_id,
     )
+
+
+async def case_complainants(db: Db, case_id: str) -> list[Complainant]:
+    """Every complainant identity held on the case's reports, for the screen on what
+    leaves (partners.screen), read at the moment of sending. Never shown, never sent."""
+    rows = await db.fetch(
+        """SELECT rc.person_id, rc.name, rc.contact FROM report_complainants rc JOIN reports r USING (report_id)
+            WHERE r.case_id = $1 ORDER BY rc.report_id""",
+        case_id,
+    )
+    return [Complainant(**dict(r)) for r in rows]
 
 
 class RegisterStatistics(Frozen):

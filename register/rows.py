@@ -50,7 +50,7 @@ class CaseRow(Frozen):
     outcome: str | None
     policy_version: str
     version: int
-    tenant_ids: tuple[str, ...]
+    tenant_ids: tuple[str, ...] | None = Field(description="None when the reader may not see the tenants.")
     anonymised_at: datetime | None
 
 
@@ -64,7 +64,7 @@ class EventRow(Frozen):
     seq: int
     event_id: str
     kind: str
-    actor_id: str
+    actor_id: str | None = Field(description="None when the reader may not see staff ids.")
     actor_role: str
     at: datetime
     reason: str | None
@@ -74,13 +74,13 @@ class EventRow(Frozen):
 class ReportRow(Frozen):
     report_id: str
     case_id: str
-    external_ref: str
+    external_ref: str | None = Field(description="None when the reader may not see the case system's ref.")
     source_kind: str
     category: str
     severity: str
     occurred_at: datetime
     received_at: datetime
-    place: str
+    place: str | None = Field(description="Free text; None when the reader may not see it.")
     verified: bool | None
     verified_at: datetime | None
     complainant: Literal["redacted"] | None = Field(
@@ -111,6 +111,9 @@ class DisclosureRow(Frozen):
     at: datetime
     legal_basis: str
     notice_id: str | None
+    redacted: bool = Field(
+        default=False, description="The screen cut a complainant's identity out of what was sent (never what)."
+    )
 
 
 def case_row(record: asyncpg.Record) -> CaseRow:

@@ -84,6 +84,11 @@ class Settings(BaseSettings):
         default=None,
         description="Comma-separated Web UI origins allowed to call the codec endpoint; default http://localhost:<ui_port>.",
     )
+    codec_trust_role_header: bool = Field(
+        default=False,
+        description="Trust X-Trygg-Role on codec requests: only where a sign-in proxy sets it from the signed-in "
+        "staff member and drops any a client sent. Off: the codec decodes every payload cut to codes only.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -34,9 +34,13 @@ class StandIns:
     """In-memory register and partner channel. `failing_notices` maps a notice kind to
     'outage' (every attempt fails, retryable) or 'permanent' (PermanentDeliveryError)."""
 
-    def __init__(self, failing_notices: dict[NoticeKind, str] | None = None) -> None:
+    def __init__(
+        self, failing_notices: dict[NoticeKind, str] | None = None, redacted_notices: frozenset[NoticeKind] = frozenset()
+    ) -> None:
         self.calls: list[tuple[str, Any]] = []
         self.failing_notices = failing_notices or {}
+        self.redacted_notices = redacted_notices
+        """Kinds whose outcome says the screen cut a complainant's identity (partners/screen.py)."""
         self.notice_attempts: dict[str, int] = defaultdict(int)
         self.batches = 0
         self.refused_batches = 0
@@ -114,13 +118,17 @@ class StandIns:
     async def send_notice(self, request: NoticeRequest) -> NoticeOutcome:
         self.notice_attempts[request.notice_id] += 1
         failure = self.failing_notices.get(request.kind)
+        redacted = request.kind in self.redacted_notices
         if failure == "permanent":
-            raise ApplicationError("recipient refused", type="PermanentDeliveryError", non_retryable=True)
+            details = NoticeOutcome(notice_id=request.notice_id, failed_permanently=("p",), redacted=redacted)
+            raise ApplicationError(
+                "recipient refused", details.model_dump(mode="json"), type="PermanentDeliveryError", non_retryable=True
+            )
         if failure == "outage":
             raise RuntimeError("partner endpoint unreachable")
         if self.notice_attempts[request.notice_id] == 1:
             self.calls.append((ActivityName.SEND_NOTICE, request))
-        return NoticeOutcome(notice_id=request.notice_id, delivered_to=(f"partner-{request.kind}",))
+        return NoticeOutcome(notice_id=request.notice_id, delivered_to=(f"partner-{request.kind}",), redacted=redacted)
 
 
 # -- shared test vocabulary ----------------------------------------------------------------

@@ -186,12 +186,14 @@ async def test_decoding_in_place_reaches_nested_payloads():
 UI = "http://localhost:8233"
 
 
-def codec_app(codec: EncryptionCodec | None):
+def codec_app(codec: EncryptionCodec | None, *, trust_role_header: bool = False):
     from api.app import create_app
     from partners.directory import empty_directory
 
     # The codec routes touch neither the register nor Temporal.
-    return create_app(empty_directory(), None, None, codec=codec, ui_origins=[UI])  # type: ignore[arg-type]
+    return create_app(
+        empty_directory(), None, None, codec=codec, ui_origins=[UI], trust_role_header=trust_role_header
+    )  # type: ignore[arg-type]
 
 
 def http(app) -> httpx.AsyncClient:
@@ -206,8 +208,8 @@ def as_json(*payloads: Payload) -> dict:
 
 
 async def test_the_web_ui_gets_back_what_it_encoded_through_the_codec_server():
-    headers = {"Origin": UI, "X-Namespace": "default", "Content-Type": "application/json"}
-    async with http(codec_app(codec_for(new_key_setting("k1")))) as api:
+    headers = {"Origin": UI, "X-Namespace": "default", "Content-Type": "application/json", "X-Trygg-Role": "coordinator"}
+    async with http(codec_app(codec_for(new_key_setting("k1")), trust_role_header=True)) as api:
         encoded = await api.post("/codec/encode", json=as_json(plain(SECRET_NAME)), headers=headers)
         assert encoded.status_code == 200, encoded.text
         assert encoded.headers["access-control-allow-origin"] == UI
@@ -277,7 +279,7 @@ async def test_a_case_leaves_no_name_in_temporals_history_yet_staff_read_it(loca
     from temporalio.api.enums.v1 import EventType
 
     from client import TryggClient
-    from domain.models import Complainant
+    from domain.models import Complainant, Role
     from domain.state import CaseStage
     from domain.steps import AddNote
     from tests.standins import COORDINATOR, CaseDriver, StandIns, case_policy, case_worker, file_report, report, tenancy
@@ -299,7 +301,7 @@ async def test_a_case_leaves_no_name_in_temporals_history_yet_staff_read_it(loca
         assert len(runs) >= 2, "the case went through continue-as-new"
         assert runs[-1].events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
 
-        timeline = await TryggClient(client, task_queue=queue, policy=case_policy()).history(home.tenancy_id)
+        timeline = await TryggClient(client, task_queue=queue, policy=case_policy()).history(home.tenancy_id, Role.COORDINATOR)
         [filed_entry] = [e for e in timeline.entries if e.kind == "signal:report"]
         assert filed_entry.data["external_ref"] == filed.external_ref, "trygg history decrypts what it shows"
 

@@ -144,11 +144,16 @@ async def test_history_shows_reports_and_steps_with_actor_and_reason(trygg, tmp_
     tenancy, receipt = await open_case(trygg, tmp_path)
     await trygg("act", tenancy, "reject_report", "--as", COORDINATOR, "--reason", "nobody else heard it",
                 "--data", json.dumps({"report_id": receipt["report_id"]}))  # fmt: skip
-    human = await trygg("history", tenancy)
+    human = await trygg("history", tenancy, "--role", "coordinator")
     assert human.code == 0, human.err
     assert f"report {tenancy}-1: noise (normal) from neighbour" in human.out
     assert "[coordinator:anna.s]" in human.out and "nobody else heard it" in human.out
-    timeline = (await trygg("history", tenancy, "--json")).json()
+    codes_only = await trygg("history", tenancy)  # no role: the most restrictive cut
+    assert codes_only.code == 0, codes_only.err
+    assert "[coordinator]" in codes_only.out and "report: noise (normal) from neighbour" in codes_only.out
+    assert "nobody else heard it" not in codes_only.out and "anna.s" not in codes_only.out
+    assert f"{tenancy}-1" not in codes_only.out, "the case system's ref is the owners' only"
+    timeline = (await trygg("history", tenancy, "--role", "coordinator", "--json")).json()
     kinds = [e["kind"] for e in timeline["entries"]]
     assert kinds[0] == "run_started"
     assert kinds.index("signal:report") < kinds.index("step:reject_report") < kinds.index("case_closed")

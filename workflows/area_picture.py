@@ -19,6 +19,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from domain.events import NoticeRedacted
     from domain.models import Frozen
     from domain.records import ActivityName, NoticeOutcome
     from partners.area import AreaPictureRequest
@@ -26,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
 
 AREA_PICTURE_SCHEDULE_ID = "trygg-area-picture"
 PERMANENT_ERROR = "PermanentDeliveryError"  # activities.notify.PERMANENT_ERROR
+REDACTED_SIGNAL = "notice_redacted"  # workflows.case.DisturbanceCaseWorkflow.notice_redacted
 
 
 class AreaPictureInput(Frozen):
@@ -43,7 +45,7 @@ class AreaPictureWorkflow:
         start = end - timedelta(days=input.period_days)
         picture_id = f"area-picture-{start.date().isoformat()}-{end.date().isoformat()}"
         try:
-            return await workflow.execute_activity(
+            outcome = await workflow.execute_activity(
                 ActivityName.SEND_AREA_PICTURE,
                 AreaPictureRequest(picture_id=picture_id, period_start=start, period_end=end),
                 result_type=NoticeOutcome,
@@ -57,9 +59,24 @@ class AreaPictureWorkflow:
         except ActivityError as error:
             cause = error.cause
             details = cause.details if isinstance(cause, ApplicationError) else ()
-            partial = NoticeOutcome.model_validate(details[0]) if details else NoticeOutcome(notice_id=picture_id)
+            outcome = NoticeOutcome.model_validate(details[0]) if details else NoticeOutcome(notice_id=picture_id)
             workflow.logger.warning("area picture %s not delivered to every partner", picture_id)
-            return partial
+        await _tell_redacted_cases(picture_id, outcome.redacted_cases)
+        return outcome
+
+
+async def _tell_redacted_cases(picture_id: str, workflow_ids: tuple[str, ...]) -> None:
+    """Each case whose report place the screen cut hears of it, so its coordinator checks
+    what was typed (the case opens a check_redaction task). A case that has ended since
+    is past checking; that is no reason to fail the picture. Only outcomes of pictures
+    screened this way carry `redacted_cases`, so older histories replay unchanged."""
+    for workflow_id in workflow_ids:
+        try:
+            await workflow.get_external_workflow_handle(workflow_id).signal(
+                REDACTED_SIGNAL, NoticeRedacted(notice_id=picture_id)
+            )
+        except Exception:  # noqa: BLE001 - the case has closed: nothing left to check there
+            workflow.logger.info("a redacted case could not be told (it has closed)")
 
 
 async def ensure_area_picture_schedule(

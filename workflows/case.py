@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
         ClockFired,
         IntakeRefused,
         NoticeAcknowledged,
+        NoticeRedacted,
         NoticeUndelivered,
         PreventionFinished,
         PreventionResult,
@@ -88,6 +89,15 @@ def case_workflow_id(tenancy_id: str) -> str:
     return f"case-{tenancy_id}"
 
 
+def _redacted_before_failing(error: ActivityError) -> bool:
+    """Whether a notice that failed had been screened: its outcome rides in the failure's
+    details (activities.notify), and what is stored for delivery by hand was cut too."""
+    cause = error.cause
+    details = cause.details if isinstance(cause, ApplicationError) else ()
+    first = details[0] if details else None
+    return isinstance(first, dict) and bool(first.get("redacted"))
+
+
 @workflow.defn
 class DisturbanceCaseWorkflow:
     @workflow.init
@@ -99,6 +109,7 @@ class DisturbanceCaseWorkflow:
             *(NoticeAcknowledged(acknowledgement=a) for a in input.pending_acknowledgements),
             *(PreventionFinished(result=r) for r in input.pending_prevention_results),
             *input.pending_undelivered,
+            *input.pending_redactions,
         ]
         self._lock = asyncio.Lock()
         self._notices_in_flight = 0
@@ -239,6 +250,7 @@ class DisturbanceCaseWorkflow:
             pending_prevention_results=[e.result for e in self._events if isinstance(e, PreventionFinished)],
             pending_undelivered=[e for e in self._events if isinstance(e, NoticeUndelivered)],
             pending_refusals=list(self._refusals),
+            pending_redactions=[e for e in self._events if isinstance(e, NoticeRedacted)],
             search_attributes=self._input.search_attributes,
             max_history_events_before_continue=self._input.max_history_events_before_continue,
         )
@@ -287,10 +299,14 @@ class DisturbanceCaseWorkflow:
                 start_to_close_timeout=NOTICE_TIMEOUT,
                 retry_policy=notice_retry(policy),
             )
+            if outcome.redacted:
+                self._events.append(NoticeRedacted(notice_id=request.notice_id))
             if outcome.failed_permanently:
                 detail = "failed permanently for " + ", ".join(outcome.failed_permanently)
                 self._events.append(NoticeUndelivered(notice_id=request.notice_id, detail=detail))
         except ActivityError as err:
+            if _redacted_before_failing(err):
+                self._events.append(NoticeRedacted(notice_id=request.notice_id))
             cause = getattr(err.cause, "type", None) or type(err.cause).__name__
             self._events.append(NoticeUndelivered(notice_id=request.notice_id, detail=f"delivery failed: {cause}"))
         finally:
@@ -347,6 +363,11 @@ class DisturbanceCaseWorkflow:
     def acknowledge_notice(self, acknowledgement: NoticeAcknowledgement) -> None:
         """A partner confirmed receipt; cancels the reminder for that notice."""
         self._events.append(NoticeAcknowledged(acknowledgement=acknowledgement))
+
+    @workflow.signal(name="notice_redacted")
+    def notice_redacted(self, redaction: NoticeRedacted) -> None:
+        """The area picture's screen cut an identity from one of this case's report places."""
+        self._events.append(redaction)
 
     @workflow.signal(name="prevention_finished")
     def prevention_finished(self, result: PreventionResult) -> None:
