@@ -6,6 +6,6 @@ errors in `client.errors`, each with a message a person can act on.
 """
 
 from client.cases import TryggClient
-from client.errors import CaseNotFound, InvalidInput, StepRefused, TryggError, Unreachable
+from client.errors import CaseNotFound, InvalidInput, OutcomeUnknown, StepRefused, TryggError, Unreachable
 
-__all__ = ["TryggClient", "TryggError", "CaseNotFound", "InvalidInput", "StepRefused", "Unreachable"]
+__all__ = ["TryggClient", "TryggError", "CaseNotFound", "InvalidInput", "StepRefused", "Unreachable", "OutcomeUnknown"]

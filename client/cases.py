@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import asyncpg
 from pydantic import BaseModel, ValidationError
 from temporalio.api.enums.v1 import WorkflowExecutionStatus
-from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
-from client.errors import CaseNotFound, InvalidInput, StepRefused, Unreachable
+from client.errors import CaseNotFound, InvalidInput, OutcomeUnknown, StepRefused, Unreachable
 from client.timeline import Timeline, build_timeline
 from domain.models import Actor, DisturbanceReport, Role
 from domain.policy import EscalationPolicy
@@ -30,6 +38,23 @@ from workflows.start import submit_report
 
 ALL_STEPS: dict[str, type[BaseModel]] = {**STEP_MODELS, **PREVENTION_STEP_MODELS}
 """Every step a person can take: the case's own and the prevention track's."""
+
+STEP_TIMEOUT = timedelta(seconds=20)
+"""How long a step waits for its answer before the client asks for that Update's outcome
+instead: long enough for a turn that waits on a briefly busy register, short enough that
+a person is not left staring at a frozen terminal."""
+
+_LOST = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED)
+"""RPC failures after which a step may or may not have reached the case."""
+
+
+STEP_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def new_step_id() -> str:
+    """The Update id of one step, chosen before its first attempt, so every retry of the
+    same step (by the client, or by a person with --step-id) is the same Update."""
+    return f"step-{uuid.uuid4().hex}"
 
 
 class ReportReceipt(BaseModel):
@@ -67,11 +92,13 @@ class TryggClient:
         task_queue: str,
         policy: EscalationPolicy,
         pool: asyncpg.Pool | None = None,
+        step_timeout: timedelta = STEP_TIMEOUT,
     ) -> None:
         self.temporal = temporal
         self.task_queue = task_queue
         self.policy = policy
         self.pool = pool
+        self.step_timeout = step_timeout
 
     # -- case systems ---------------------------------------------------------------------
     @staticmethod
@@ -113,31 +140,55 @@ class TryggClient:
         except ValidationError as error:
             raise InvalidInput.from_validation(error) from None
 
-    async def act(self, case: str, step: str, actor: Actor, data: dict[str, Any]) -> CaseView:
-        """Take one staff step as an Update; the workflow's validator may refuse it."""
+    async def act(
+        self, case: str, step: str, actor: Actor, data: dict[str, Any], *, step_id: str | None = None
+    ) -> CaseView:
+        """Take one staff step as an Update; the workflow's validator may refuse it.
+
+        The step goes under one Update id from its first attempt (`step_id`, or a new
+        one): when its answer is lost, the client asks for that Update's outcome rather
+        than sending a second step, and raises OutcomeUnknown, naming the id, when even
+        that does not answer. The same id sent again never takes the step twice."""
         model = self.parse_step(step, actor, data)
+        if step_id is not None and not STEP_ID.fullmatch(step_id):
+            raise InvalidInput(["step_id: 1 to 128 letters, digits or . _ : - (the id a step whose outcome was unknown printed)"])
+        step_id = step_id or new_step_id()
         handle = await self._case_handle(case)
         if step in PREVENTION_STEP_MODELS:
             view = await self.view(case)
             if view.prevention_workflow_id is None:
                 raise StepRefused(f"'{step}' belongs to the prevention track, and this case has none running.")
             target = self.temporal.get_workflow_handle(view.prevention_workflow_id)
-            await self._update(target, step, model)
+            await self._update(target, case, step, model, step_id)
             return await self.view(case, actor.role)
-        result = await self._update(handle, step, model)
+        result = await self._update(handle, case, step, model, step_id)
         view = CaseView.model_validate(result) if not isinstance(result, CaseView) else result
         return cut_model(view, actor.role)
 
-    async def _update(self, handle: WorkflowHandle, step: str, model: BaseModel) -> Any:
+    async def _update(self, handle: WorkflowHandle, case: str, step: str, model: BaseModel, step_id: str) -> Any:
         try:
-            return await handle.execute_update(step, model)
+            return await handle.execute_update(step, model, id=step_id, rpc_timeout=self.step_timeout)
         except WorkflowUpdateFailedError as error:
-            cause = error.cause
-            message = getattr(cause, "message", None) or str(cause)
-            if getattr(cause, "type", None) == INVALID_INPUT:  # the worker's models refused what this client sent
-                raise InvalidInput([message.removeprefix("invalid input: ")]) from None
-            raise StepRefused(message) from None
+            raise _refusal(error) from None
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            pass
         except RPCError as error:
+            if error.status not in _LOST:
+                raise self._translate(error, handle.id) from None
+        return await self._outcome_of(handle, case, step, step_id)
+
+    async def _outcome_of(self, handle: WorkflowHandle, case: str, step: str, step_id: str) -> Any:
+        """Ask once more for the outcome of the Update already sent under `step_id`.
+        Not found means it never reached the case: the person may send it again."""
+        try:
+            return await handle.get_update_handle(step_id).result(rpc_timeout=self.step_timeout)
+        except WorkflowUpdateFailedError as error:
+            raise _refusal(error) from None
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            raise OutcomeUnknown(case, step, step_id) from None
+        except RPCError as error:
+            if error.status == RPCStatusCode.NOT_FOUND or error.status in _LOST:
+                raise OutcomeUnknown(case, step, step_id) from None
             raise self._translate(error, handle.id) from None
 
     # -- operators ------------------------------------------------------------------------
@@ -286,6 +337,15 @@ class TryggClient:
         if error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
             return Unreachable(f"cannot reach Temporal: {error.message}")
         return StepRefused(error.message)
+
+
+def _refusal(error: WorkflowUpdateFailedError) -> Exception:
+    """The case's answer to a step it did not take, as the client's error."""
+    cause = error.cause
+    message = getattr(cause, "message", None) or str(cause)
+    if getattr(cause, "type", None) == INVALID_INPUT:  # the worker's models refused what this client sent
+        return InvalidInput([message.removeprefix("invalid input: ")])
+    return StepRefused(message)
 
 
 def _children(histories) -> list[str]:

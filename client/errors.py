@@ -54,6 +54,22 @@ class StepRefused(TryggError):
     """The case refused the step (wrong stage, wrong role, bad input); history is untouched."""
 
 
+class OutcomeUnknown(TryggError):
+    """A step was sent, but neither its result nor its refusal came back in time (a
+    timeout, a lost connection, a case busy behind a database outage). It may still be
+    taken. Sending it again under the same `step_id` never takes it twice: Temporal
+    answers a repeated Update id with the first one's outcome."""
+
+    exit_code = 3
+
+    def __init__(self, case: str, step: str, step_id: str) -> None:
+        self.case, self.step, self.step_id = case, step, step_id
+        super().__init__(
+            f"the outcome of '{step}' on {case} is not known yet (step id {step_id}); "
+            f"check with 'trygg show {case}', or send it again with --step-id {step_id}, which never takes it twice"
+        )
+
+
 class CaseNotFound(TryggError):
     """No case under that reference."""
 

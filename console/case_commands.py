@@ -106,6 +106,12 @@ def act(
     as_: str = typer.Option(..., "--as", help="ROLE:ID of the person taking the step, e.g. coordinator:anna.s"),
     reason: Optional[str] = typer.Option(None, help="Why (goes to the audit trail)."),
     data: Optional[str] = typer.Option(None, help='Step fields as JSON, e.g. \'{"resolved": true}\'.'),
+    step_id: Optional[str] = typer.Option(
+        None,
+        "--step-id",
+        help="Send the step under this id (the one a step whose outcome was unknown printed): "
+        "the same id never takes a step twice.",
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Take one staff step on a case (an Update, checked before it touches history).
@@ -128,7 +134,7 @@ def act(
 
     async def go() -> CaseView:
         async with connected(settings) as client:
-            return await client.act(case, step, actor, fields)
+            return await client.act(case, step, actor, fields, step_id=step_id)
 
     emit(run(go), as_json, _view_text)
 

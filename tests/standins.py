@@ -105,6 +105,8 @@ class StandIns:
     async def record_register_batch(self, batch: RegisterBatch) -> None:
         """A batch stands for its single writes: record each as that activity's call.
         The first `refused_batches` batches are refused as the register refuses bad data."""
+        if self.verdict_gate is not None and any(w.name == ActivityName.RECORD_REPORT_VERDICT for w in batch.writes):
+            await self.verdict_gate.wait()
         self.batches += 1
         if self.batches <= self.refused_batches:
             raise ApplicationError("case_id: no such case in the register", type="UnknownCase", non_retryable=True)
