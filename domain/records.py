@@ -194,6 +194,7 @@ class ActivityName:
     APPLY_RETENTION = "apply_retention"  # register.retention.RetentionRequest -> RetentionCounts
     SEND_AREA_PICTURE = "send_area_picture"  # partners.area.AreaPictureRequest -> NoticeOutcome
     POLICY_IN_FORCE = "policy_in_force"  # () -> EscalationPolicy (the worker's policy, asked once when a case opens)
+    FIND_REPORT = "find_report"  # domain.intake.PriorReportQuery -> PriorReport | None (a tenancy's earlier report by external_ref)
 
 
 REGISTER_RECORD_TYPES: dict[str, type[Frozen]] = {
