@@ -84,7 +84,7 @@ def policy() -> EscalationPolicy:
 @cache
 def baseline_input() -> BaselineInput:
     """Padding as long as a case's start argument, so both starts carry the same bytes."""
-    case_bytes = len(pydantic_data_converter.payload_converter.to_payloads([CaseInput(policy=policy())])[0].data)
+    case_bytes = len(pydantic_data_converter.payload_converter.to_payloads([CaseInput()])[0].data)
     return BaselineInput(padding="x" * max(0, case_bytes - len('{"padding":""}')))
 
 
@@ -98,7 +98,7 @@ class Opener:
 
     async def open(self, report: DisturbanceReport) -> WorkflowHandle:
         if not self.baseline:
-            return await submit_report(self.client, report, policy=policy(), task_queue=self.task_queue)
+            return await submit_report(self.client, report, task_queue=self.task_queue)
         return await self.client.start_workflow(
             BaselineWorkflow.run,
             baseline_input(),
