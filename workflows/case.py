@@ -94,6 +94,10 @@ their case from the input's policy, as they did."""
 
 POLICY_TIMEOUT = timedelta(seconds=10)
 
+REPORTLESS_START = timedelta(seconds=30)
+"""How long a run started without a report (the Update that came with it was refused)
+waits for one before it ends with no case: no workflow stays open with no case."""
+
 
 def case_workflow_id(tenancy_id: str) -> str:
     """The one workflow id a tenancy's case runs under (one open case per tenancy)."""
@@ -150,6 +154,16 @@ class DisturbanceCaseWorkflow:
 
     async def _wait_for_work(self) -> None:
         if self._state is None:
+            await asyncio.sleep(0)  # an Update that came with the start begins first
+            if not self._reports and self._intake_calls == 0 and workflow.patched(WORKER_OWNED_INPUT):
+                # Started without a report it took (its validator refused the Update that came
+                # with the start): the run waits a moment for one, then ends with no case.
+                try:
+                    await workflow.wait_condition(
+                        lambda: bool(self._reports) or self._intake_calls > 0, timeout=REPORTLESS_START
+                    )
+                except TimeoutError:
+                    return
             # A file_report Update opens the case itself; one that opened nothing ends the run.
             await workflow.wait_condition(
                 lambda: bool(self._reports) or self._state is not None or self._opened_nothing()
@@ -360,15 +374,19 @@ class DisturbanceCaseWorkflow:
 
     @file_report.validator
     def _check_file_report(self, report: DisturbanceReport) -> None:
+        # The tenancy cannot change while the report waits, so it is judged here only.
+        refusals = tenancy_refusals(report, workflow.info().workflow_id)
+        if refusals:
+            raise self._refused(refusals)
         self._judge_report(report)
 
     def _judge_report(self, report: DisturbanceReport) -> None:
-        """Everything the case can check without asking anyone, before the report enters
-        history: its tenancy, its moment, and a repeat's content. A repeat of a report
+        """What the case can check without asking anyone, before the report enters history
+        and again when its turn comes: its moment, and a repeat's content. A repeat of a report
         in an earlier case is checked in the handler, against the register."""
         if self._refused_start is not None:
             raise ApplicationError(self._refused_start, type=START_REFUSED, non_retryable=True)
-        problems = tenancy_refusals(report, workflow.info().workflow_id)
+        problems: list[str] = []
         entry = self._entry(report.external_ref)
         if entry is not None:
             first = entry.digests or fact_digests(
