@@ -391,3 +391,38 @@ class CaseOnTheStartersPolicy(DisturbanceCaseWorkflow):
 
     async def _policy_in_force(self):
         return self._input.policy or EscalationPolicy()
+
+
+async def test_the_temporal_cli_files_a_report_as_the_readme_says(local_env):
+    """The README's `temporal workflow execute-update-with-start`, with the CLI itself."""
+    import asyncio
+    import json as jsonlib
+
+    from runtime.embedded import bundled_binary
+
+    standins = StandIns()
+    async with case_worker(local_env.client, standins) as queue:
+        tenancy_id = f"T{uuid.uuid4().hex[:10]}"
+        body = _report_json(tenancy_id, "CS-77")
+
+        async def cli(update_id: str, report_body: dict) -> tuple[int, str, str]:
+            process = await asyncio.create_subprocess_exec(
+                bundled_binary("temporal"), "workflow", "execute-update-with-start",
+                "--address", local_env.client.service_client.config.target_host,
+                "--type", "DisturbanceCaseWorkflow", "--workflow-id", f"case-{tenancy_id}", "--task-queue", queue,
+                "--id-conflict-policy", "UseExisting", "--id-reuse-policy", "AllowDuplicate", "--input", "{}",
+                "--update-name", "file_report", "--update-id", update_id, "--update-input", jsonlib.dumps(report_body),
+                "--output", "json",
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            out, err = await process.communicate()
+            return process.returncode, out.decode(), err.decode()
+
+        code, out, _ = await cli("report-CS-77", body)
+        assert code == 0
+        receipt = jsonlib.loads(out)["updateResult"]
+        assert receipt["stage"] == "reported" and receipt["duplicate"] is False
+        code, _, err = await cli("report-CS-77-moved", {**body, "place": "gården"})
+        assert code == 1
+        assert "place: differs from the report first filed under this external_ref (type: ReportRefused, retryable: false)" in err
+        assert "gården" not in err
