@@ -21,7 +21,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, ValidationError
 
 from domain.models import Category, DisturbanceReport, Frozen, HousingForm, Severity, SourceKind
 from domain.policy import EscalationPolicy
@@ -183,6 +183,16 @@ def occurred_at_refusals(occurred_at: datetime, now: datetime, *, skew_minutes: 
     if occurred_at < now - timedelta(days=max_age_days):
         return [f"occurred_at: more than {max_age_days} days before the moment it was filed"]
     return []
+
+
+def validation_refusals(error: ValidationError) -> list[str]:
+    """One line per bad field of a report that is no DisturbanceReport: where and why,
+    never the value given."""
+    lines = []
+    for issue in error.errors(include_input=False, include_url=False):
+        location = ".".join(str(part) for part in issue["loc"]) or "(report)"
+        lines.append(f"{location}: {issue['msg']}")
+    return lines
 
 
 def tenancy_refusals(report: DisturbanceReport, workflow_id: str) -> list[str]:

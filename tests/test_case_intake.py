@@ -426,3 +426,18 @@ async def test_the_temporal_cli_files_a_report_as_the_readme_says(local_env):
         assert code == 1
         assert "place: differs from the report first filed under this external_ref (type: ReportRefused, retryable: false)" in err
         assert "gården" not in err
+
+
+async def test_a_report_that_is_no_report_is_refused_naming_each_field(local_env):
+    raw = _plain_client(local_env.client)
+    async with case_worker(local_env.client, StandIns()) as queue:
+        tenancy_id = f"T{uuid.uuid4().hex[:10]}"
+        body = _report_json(tenancy_id, "CS-1", category="shouting", severity="loud")
+        del body["place"]
+        refused = await _refusal(_file_json(raw, queue, body, "bad-1"))
+        assert refused.type == "ReportRefused" and refused.non_retryable
+        lines = refused.message.splitlines()
+        assert [line.split(":")[0] for line in lines] == ["category", "severity", "place"]
+        assert "shouting" not in refused.message and "loud" not in refused.message
+        valid = await _file_json(raw, queue, _report_json(tenancy_id, "CS-2"), "good-1")
+        assert valid["stage"] == "reported", "the tenancy's case opens with the next valid report"

@@ -27,6 +27,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
@@ -54,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
         repeat_refusals,
         report_window,
         tenancy_refusals,
+        validation_refusals,
     )
     from domain.ladder import decide, open_case
     from domain.models import DisturbanceReport, Role
@@ -346,10 +348,15 @@ class DisturbanceCaseWorkflow:
 
     # -- intake: file_report, Update-with-start ----------------------------------------------
     @workflow.update(name=FILE_REPORT_UPDATE)
-    async def file_report(self, report: DisturbanceReport) -> ReportReceipt:
+    async def file_report(self, filed: Any) -> ReportReceipt:
         """A störningsanmälan for this tenancy: opens the case or joins it, and answers
-        which. A repeat of an external_ref answers the first receipt, marked duplicate."""
+        which. A repeat of an external_ref answers the first receipt, marked duplicate.
+
+        The input is taken as plain JSON and validated here, not by the payload converter,
+        so a report that is not a DisturbanceReport is refused like any other, naming its
+        fields, instead of failing to decode."""
         self._intake_calls += 1
+        report = self._parse_report(filed)
         async with self._lock:
             # Judged again: the case may have moved, and its clock, while this one waited.
             self._judge_report(report)
@@ -373,7 +380,8 @@ class DisturbanceCaseWorkflow:
             return self._receipt(self._entry(report.external_ref))
 
     @file_report.validator
-    def _check_file_report(self, report: DisturbanceReport) -> None:
+    def _check_file_report(self, filed: Any) -> None:
+        report = self._parse_report(filed)
         # The tenancy cannot change while the report waits, so it is judged here only.
         refusals = tenancy_refusals(report, workflow.info().workflow_id)
         if refusals:
@@ -404,6 +412,14 @@ class DisturbanceCaseWorkflow:
             problems += occurred_at_refusals(report.occurred_at, workflow.now(), **report_window(policy))
         if problems:
             raise self._refused(problems)
+
+    def _parse_report(self, filed: Any) -> DisturbanceReport:
+        if isinstance(filed, DisturbanceReport):
+            return filed
+        try:
+            return DisturbanceReport.model_validate(filed)
+        except ValidationError as error:
+            raise self._refused(validation_refusals(error)) from None
 
     @staticmethod
     def _refused(problems: list[str]) -> ApplicationError:
