@@ -49,6 +49,8 @@ class StandIns:
         self.refused_batches = 0
         self.verdict_gate: asyncio.Event | None = None
         """When set, recording a verdict waits for it: a test holds a step in flight."""
+        self.notice_gate: asyncio.Event | None = None
+        """When set, sending a notice waits for it: a test holds a notice in flight."""
 
     def of(self, name: str) -> list[Any]:
         return [arg for called, arg in self.calls if called == name]
@@ -138,6 +140,8 @@ class StandIns:
 
     @activity.defn(name=ActivityName.SEND_NOTICE)
     async def send_notice(self, request: NoticeRequest) -> NoticeOutcome:
+        if self.notice_gate is not None:
+            await self.notice_gate.wait()
         self.notice_attempts[request.notice_id] += 1
         failure = self.failing_notices.get(request.kind)
         if failure == "permanent":

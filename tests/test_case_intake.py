@@ -441,3 +441,32 @@ async def test_a_report_that_is_no_report_is_refused_naming_each_field(local_env
         assert "shouting" not in refused.message and "loud" not in refused.message
         valid = await _file_json(raw, queue, _report_json(tenancy_id, "CS-2"), "good-1")
         assert valid["stage"] == "reported", "the tenancy's case opens with the next valid report"
+
+
+async def test_a_report_in_a_closing_cases_last_moments_is_sent_again_by_the_client(local_env):
+    """The case has closed and waits for a notice still in flight: CaseClosing, which
+    TryggClient.report retries until the next case opens."""
+    import asyncio
+
+    from client import TryggClient
+
+    standins = StandIns()
+    standins.notice_gate = asyncio.Event()
+    async with case_worker(local_env.client, standins) as queue:
+        home = tenancy()
+        trygg = TryggClient(local_env.client, task_queue=queue, policy=case_policy())
+        first = await trygg.report(report(home, ref="A"))
+        case = CaseDriver(local_env.client, local_env.client.get_workflow_handle(first.workflow_id))
+        closed = await case.step("reject_report", RejectReport(actor=COORDINATOR, reason="no", report_id=first.report_id))
+        assert closed.stage is CaseStage.CLOSED  # and its extra_rounds notice is still in flight
+
+        late = report(home, ref="B")
+        refused = await _refusal(_file(local_env.client, queue, late))
+        assert refused.type == "CaseClosing" and not refused.non_retryable
+
+        filing = asyncio.create_task(trygg.report(late))
+        await asyncio.sleep(1.0)
+        assert not filing.done(), "the client waits while the case finishes"
+        standins.notice_gate.set()
+        receipt = await asyncio.wait_for(filing, 20)
+        assert receipt.case_id != first.case_id and receipt.stage == "reported" and not receipt.duplicate
