@@ -61,7 +61,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.models import DisturbanceReport, Role
     from domain.policy import EscalationPolicy
     from domain.records import ActivityName, NoticeAcknowledgement, NoticeOutcome, NoticeRequest
-    from domain.state import CaseState
+    from domain.state import CaseState, ReportEntry
     from domain.steps import (
         AddNote,
         ApproveTermination,
@@ -113,7 +113,9 @@ class DisturbanceCaseWorkflow:
         self._input = input
         self._refused_start: str | None = None
         if input.state is not None and workflow.info().continued_run_id is None:
-            self._refused_start = "state: accepted only on a continue-as-new of this workflow; a case opens from its first report"
+            self._refused_start = (
+                "state: accepted only on a continue-as-new of this workflow; a case opens from its first report"
+            )
         self._state: CaseState | None = input.state
         self._reports: list[DisturbanceReport] = list(input.pending_reports)
         self._events: list[Any] = [
@@ -425,12 +427,12 @@ class DisturbanceCaseWorkflow:
     def _refused(problems: list[str]) -> ApplicationError:
         return ApplicationError("\n".join(problems), type=REPORT_REFUSED, non_retryable=True)
 
-    def _entry(self, external_ref: str):
+    def _entry(self, external_ref: str) -> ReportEntry | None:
         if self._state is None:
             return None
         return next((r for r in self._state.reports if r.external_ref == external_ref), None)
 
-    def _receipt(self, entry, *, duplicate: bool = False) -> ReportReceipt:
+    def _receipt(self, entry: ReportEntry, *, duplicate: bool = False) -> ReportReceipt:
         return ReportReceipt(
             workflow_id=workflow.info().workflow_id,
             case_id=self._state.case_id,
