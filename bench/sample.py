@@ -25,9 +25,7 @@ from domain.models import (
     SourceKind,
     TenancyRef,
 )
-from domain.policy import EscalationPolicy
 from domain.steps import AddNote
-from runtime.calendar import default_policy
 from workflows.case import CaseInput
 from workflows.start import submit_report
 
@@ -77,10 +75,6 @@ def note(n: int) -> AddNote:
 
 
 @cache
-def policy() -> EscalationPolicy:
-    return default_policy(datetime.now(UTC).year - 1, years=5)
-
-
 @cache
 def baseline_input() -> BaselineInput:
     """Padding as long as a case's start argument, so both starts carry the same bytes."""
