@@ -28,7 +28,8 @@ from domain.records import (
     ReportVerdict,
     StaffTaskRecord,
 )
-from register import writes
+from domain.intake import PriorReport, PriorReportQuery
+from register import queries, writes
 from register.errors import checked, explain
 from register.retention import RetentionCounts, RetentionRequest, apply_retention
 
@@ -52,6 +53,7 @@ class RegisterActivities:
             self.record_register_batch,
             self.apply_retention,
             self.record_intake_incident,
+            self.find_report,
         ]
 
     async def _write(self, name: str, record: BaseModel) -> None:
@@ -99,6 +101,12 @@ class RegisterActivities:
     async def record_intake_incident(self, record: IntakeIncidentRecord) -> None:
         """A refused report of a run with no case: the operator's trace of it (codes only)."""
         await self._write(ActivityName.RECORD_INTAKE_INCIDENT, record)
+
+    @activity.defn(name=ActivityName.FIND_REPORT)
+    async def find_report(self, query: PriorReportQuery) -> PriorReport | None:
+        """A tenancy's report filed under an external_ref in any of its cases: a case asks
+        before it takes a report its own state does not know (a read; no write)."""
+        return await queries.prior_report(self._pool, query.tenancy_id, query.external_ref)
 
     @activity.defn(name=ActivityName.APPLY_RETENTION)
     async def apply_retention(self, request: RetentionRequest) -> RetentionCounts:

@@ -19,7 +19,7 @@ BASELINE_UPDATE = "noop"
 
 
 class BaselineInput(BaseModel):
-    """Padding sized like a case's start argument (the policy with its calendar)."""
+    """Padding sized like a case's start argument (since the worker owns the policy, nearly empty)."""
 
     padding: str = ""
 

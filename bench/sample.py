@@ -25,9 +25,7 @@ from domain.models import (
     SourceKind,
     TenancyRef,
 )
-from domain.policy import EscalationPolicy
 from domain.steps import AddNote
-from runtime.calendar import default_policy
 from workflows.case import CaseInput
 from workflows.start import submit_report
 
@@ -77,14 +75,10 @@ def note(n: int) -> AddNote:
 
 
 @cache
-def policy() -> EscalationPolicy:
-    return default_policy(datetime.now(UTC).year - 1, years=5)
-
-
 @cache
 def baseline_input() -> BaselineInput:
     """Padding as long as a case's start argument, so both starts carry the same bytes."""
-    case_bytes = len(pydantic_data_converter.payload_converter.to_payloads([CaseInput(policy=policy())])[0].data)
+    case_bytes = len(pydantic_data_converter.payload_converter.to_payloads([CaseInput()])[0].data)
     return BaselineInput(padding="x" * max(0, case_bytes - len('{"padding":""}')))
 
 
@@ -98,7 +92,7 @@ class Opener:
 
     async def open(self, report: DisturbanceReport) -> WorkflowHandle:
         if not self.baseline:
-            return await submit_report(self.client, report, policy=policy(), task_queue=self.task_queue)
+            return await submit_report(self.client, report, task_queue=self.task_queue)
         return await self.client.start_workflow(
             BaselineWorkflow.run,
             baseline_input(),

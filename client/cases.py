@@ -20,8 +20,9 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from client.errors import CaseNotFound, InvalidInput, OutcomeUnknown, StepRefused, Unreachable
+from client.errors import CaseNotFound, InvalidInput, OutcomeUnknown, ReportRefused, StepRefused, Unreachable
 from client.timeline import Timeline, build_timeline
+from domain.intake import CASE_CLOSING, ReportReceipt
 from domain.models import Actor, DisturbanceReport, Role
 from domain.policy import EscalationPolicy
 from domain.prevention import PREVENTION_STEP_MODELS
@@ -34,7 +35,7 @@ from register.queries import InboxItem, RegisterStatistics
 from runtime.codec import decode_payloads_in_place
 from workflows import search_attributes as sa
 from workflows.case import DisturbanceCaseWorkflow, case_workflow_id
-from workflows.start import submit_report
+from workflows.start import file_report
 
 ALL_STEPS: dict[str, type[BaseModel]] = {**STEP_MODELS, **PREVENTION_STEP_MODELS}
 """Every step a person can take: the case's own and the prevention track's."""
@@ -55,16 +56,6 @@ def new_step_id() -> str:
     """The Update id of one step, chosen before its first attempt, so every retry of the
     same step (by the client, or by a person with --step-id) is the same Update."""
     return f"step-{uuid.uuid4().hex}"
-
-
-class ReportReceipt(BaseModel):
-    """What filing a report did: which case it opened or joined."""
-
-    workflow_id: str
-    case_id: str | None
-    report_id: str | None
-    stage: str | None
-    recorded: bool
 
 
 class CaseSummary(BaseModel):
@@ -108,25 +99,27 @@ class TryggClient:
         except ValidationError as error:
             raise InvalidInput.from_validation(error) from None
 
-    async def report(self, report: DisturbanceReport, *, wait: float = 10.0) -> ReportReceipt:
-        """Open the tenancy's case or join the open one (signal-with-start). Waits up to
-        `wait` seconds for the case to record the report, to say which case it joined."""
-        handle = await self._call(
-            submit_report(self.temporal, report, policy=self.policy, task_queue=self.task_queue)
-        )
-        deadline = asyncio.get_running_loop().time() + wait
+    async def report(self, report: DisturbanceReport, *, closing_wait: float = 30.0) -> ReportReceipt:
+        """File a report with the `file_report` Update (Update-with-start): opens the
+        tenancy's case or joins the open one, and the case answers with its receipt in the
+        same call. A repeat answers the first receipt (marked duplicate once it is not this
+        very call retried). A case that has just closed and is sending its last notices
+        asks for the report again; that is retried for up to `closing_wait` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + closing_wait
         while True:
-            view = await self._try_view(handle)
-            if view is not None:
-                match = next((r for r in view.reports if r.external_ref == report.external_ref), None)
-                if match is not None:
-                    return ReportReceipt(
-                        workflow_id=handle.id, case_id=view.case_id, report_id=match.report_id,
-                        stage=str(view.stage), recorded=True,
-                    )  # fmt: skip
-            if asyncio.get_running_loop().time() > deadline:
-                return ReportReceipt(workflow_id=handle.id, case_id=None, report_id=None, stage=None, recorded=False)
-            await asyncio.sleep(0.2)
+            try:
+                receipt, _ = await file_report(self.temporal, report, task_queue=self.task_queue)
+                return receipt
+            except WorkflowUpdateFailedError as error:
+                cause = error.cause
+                if getattr(cause, "type", None) == CASE_CLOSING and loop.time() < deadline:
+                    await asyncio.sleep(0.5)
+                    continue
+                message = getattr(cause, "message", None) or str(cause)
+                raise ReportRefused("report refused: " + "; ".join(message.splitlines())) from None
+            except RPCError as error:
+                raise self._translate(error, "Temporal") from None
 
     # -- staff ----------------------------------------------------------------------------
     @staticmethod

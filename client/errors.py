@@ -76,3 +76,7 @@ class CaseNotFound(TryggError):
 
 class Unreachable(TryggError):
     """Temporal or PostgreSQL could not be reached."""
+
+
+class ReportRefused(TryggError):
+    """The case refused the report (each bad field named, with the reason); nothing was recorded."""

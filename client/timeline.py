@@ -74,6 +74,8 @@ class _Decoder:
         self.converter = converter
         self.role = role
         self.activities: dict[int, tuple[str, dict[str, Any]]] = {}
+        self.reports: dict[str, str] = {}
+        """Update id -> external_ref of each file_report Update, to tell how it ended."""
 
     def decode(self, history: WorkflowHistory) -> list[TimelineEntry]:
         out: list[TimelineEntry] = []
@@ -107,6 +109,11 @@ class _Decoder:
             request = event.workflow_execution_update_accepted_event_attributes.accepted_request
             args = self._args(request.input.args)
             data = args[0] if args and isinstance(args[0], dict) else {}
+            if request.input.name == "file_report":
+                # The report's facts only: the tenancy's address and names stay out of the timeline.
+                facts = {k: data.get(k) for k in ("external_ref", "source_kind", "category", "severity", "occurred_at")}
+                self.reports[request.meta.update_id] = str(data.get("external_ref"))
+                return TimelineEntry(at=at, kind="report:file_report", summary=_signal_summary("report", data), data=facts)
             actor = data.get("actor") or {}
             step_fields = {k: v for k, v in data.items() if k not in ("actor", "reason")}
             shown = {k: v for k, v in step_fields.items() if v is not None}
@@ -118,6 +125,21 @@ class _Decoder:
                 reason=data.get("reason"),
                 data=step_fields,
             )
+        if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
+            attributes = event.workflow_execution_update_completed_event_attributes
+            ref = self.reports.get(attributes.meta.update_id)
+            if ref is None:
+                return None
+            if attributes.outcome.HasField("failure"):
+                reason = "; ".join(attributes.outcome.failure.message.splitlines())
+                return TimelineEntry(at=at, kind="report_refused", summary=f"report {ref} refused: {reason}")
+            answer = self._args(attributes.outcome.success)
+            receipt = answer[0] if answer and isinstance(answer[0], dict) else {}
+            if receipt.get("duplicate"):
+                return TimelineEntry(
+                    at=at, kind="report_repeated", summary=f"report {ref} repeated: filed before as {receipt.get('report_id')}"
+                )
+            return None
         if kind == EventType.EVENT_TYPE_TIMER_FIRED:
             return TimelineEntry(at=at, kind="clock_fired", summary=f"clock fired ({event.timer_fired_event_attributes.timer_id})")
         if kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:

@@ -10,10 +10,11 @@ from typing import Any, Optional
 
 import typer
 
-from client.cases import ALL_STEPS, CaseSummary, ReportReceipt
+from client.cases import ALL_STEPS, CaseSummary
 from client.errors import InvalidInput
 from client.timeline import Timeline
 from console.session import JSON_OPTION, connected, emit, fail, parse_role, run, settings_or_exit
+from domain.intake import ReportReceipt
 from domain.models import Actor, Role
 from domain.redaction import DataKind, may_see
 from domain.view import CaseView
@@ -40,7 +41,7 @@ def report(
     source: Optional[str] = typer.Option(None, help="neighbour, staff, security_company, police, authority."),
     occurred_at: Optional[str] = typer.Option(None, help="ISO time with zone, e.g. 2026-11-27T23:10+01:00."),
     place: Optional[str] = typer.Option(None, help="Where: stairwell, flat, yard."),
-    ref: Optional[str] = typer.Option(None, help="The case system's id of the report; a repeat is a no-op."),
+    ref: Optional[str] = typer.Option(None, help="The case system's id of the report; a repeat answers the first receipt, a changed repeat is refused."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """File a disturbance report: opens the tenancy's case or joins the open one.
@@ -95,8 +96,11 @@ def _report_data(file: str | None, options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _receipt_text(receipt: ReportReceipt) -> str:
-    if not receipt.recorded:
-        return f"report sent to {receipt.workflow_id}; the case has not confirmed it yet (is a worker running?)"
+    if receipt.duplicate:
+        return (
+            f"{receipt.case_id}\n  report {receipt.report_id} was filed before under this ref; "
+            f"nothing recorded; stage: {receipt.stage}"
+        )
     return f"{receipt.case_id}\n  report {receipt.report_id} recorded; stage: {receipt.stage}"
 
 

@@ -19,11 +19,19 @@ from domain.state import CaseState
 
 
 class CaseInput(BaseModel):
-    """Start argument, and the continue-as-new argument (then `state` is set)."""
+    """Start argument, and the continue-as-new argument (then `state` is set).
+
+    Every field has a default: a starter passes `{}` (or nothing) and the report comes in
+    the `file_report` Update. The worker owns the rest: `policy` is read only from histories
+    recorded before the worker chose it (patch `worker-owned-case-input`), and `state` is
+    accepted only on a continue-as-new of the same workflow."""
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
-    policy: EscalationPolicy
+    policy: EscalationPolicy | None = Field(
+        default=None,
+        description="Ignored since the worker gives a case its policy; kept so histories that carry it replay.",
+    )
     state: CaseState | None = Field(default=None, description="Set only by continue-as-new.")
     pending_reports: list[DisturbanceReport] = Field(default_factory=list)
     pending_acknowledgements: list[NoticeAcknowledgement] = Field(default_factory=list)

@@ -38,6 +38,7 @@ from domain.events import (
     PreventionFinished,
     ReportReceived,
 )
+from domain.intake import report_digests
 from domain.models import SYSTEM_ACTOR, Actor, DisturbanceReport, Role, Severity
 from domain.policy import EscalationPolicy, TaskKind
 from domain.records import (
@@ -483,10 +484,11 @@ def _on_report(turn: _Turn, report: DisturbanceReport) -> None:
         received_at=turn.now,
         place=report.place,
         complainant_reachable=bool(report.complainant and report.complainant.contact),
+        digests=report_digests(report),
     )
     s.reports.append(entry)
     # The register's record is the case's entry plus the complainant, kept only there.
-    unverified = entry.model_dump(exclude={"verified", "verdict_at", "complainant_reachable"})
+    unverified = entry.model_dump(exclude={"verified", "verdict_at", "complainant_reachable", "digests"})
     turn.commands.append(
         RecordReport(record=ReportRecord(case_id=s.case_id, complainant=report.complainant, **unverified))
     )

@@ -173,6 +173,20 @@ class EscalationPolicy(Frozen):
         "is being handled, and nothing about the tenant: by e-mail, else a task to call them. "
         "Source: DOMAIN.md 'Dialogue' (practice). New in 2026.1.",
     )
+    report_clock_skew_minutes: int = Field(
+        default=10,
+        ge=0,
+        le=24 * 60,
+        description="A report's occurred_at may lie this many minutes after the moment it is filed (clocks of case "
+        "systems drift); later is refused as in the future. Source: Trygg default.",
+    )
+    report_max_age_days: int = Field(
+        default=365,
+        ge=1,
+        description="A report's occurred_at may lie at most this many days before the moment it is filed; an older "
+        "one is refused (a typing error such as 1900, or history that belongs in the case system). "
+        "Source: Trygg default.",
+    )
     notice_max_attempts: int = Field(
         default=5,
         ge=1,

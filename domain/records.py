@@ -219,6 +219,7 @@ class ActivityName:
     RECORD_INTAKE_INCIDENT = "record_intake_incident"  # IntakeIncidentRecord -> None (a refused report, no case open)
     POLICY_IN_FORCE = "policy_in_force"  # () -> EscalationPolicy (the worker's policy, asked once when a case opens)
     EXTEND_CALENDAR = "extend_calendar"  # domain.policy.CalendarExtension -> EscalationPolicy (same rules, longer calendar)
+    FIND_REPORT = "find_report"  # domain.intake.PriorReportQuery -> PriorReport | None (a tenancy's earlier report by external_ref)
 
 
 REGISTER_RECORD_TYPES: dict[str, type[Frozen]] = {

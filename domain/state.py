@@ -98,6 +98,12 @@ class ReportEntry(Frozen):
     )
     verified: bool | None = None
     verdict_at: AwareDatetime | None = None
+    digests: dict[str, str] | None = Field(
+        default=None,
+        description="A digest per compared field of the report as filed (domain.intake.report_digests), so a "
+        "repeat of its external_ref with changed content is refused naming the fields. Absent on reports "
+        "recorded before intake kept them.",
+    )
 
 
 class NoticeEntry(Frozen):

@@ -13,6 +13,8 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from domain.intake import PriorReport, PriorReportQuery
+from domain.policy import EscalationPolicy
 from domain.records import (
     ActivityName,
     CaseEventRecord,
@@ -35,9 +37,17 @@ class StandIns:
     'outage' (every attempt fails, retryable) or 'permanent' (PermanentDeliveryError)."""
 
     def __init__(
-        self, failing_notices: dict[NoticeKind, str] | None = None, redacted_notices: frozenset[NoticeKind] = frozenset()
+        self,
+        failing_notices: dict[NoticeKind, str] | None = None,
+        redacted_notices: frozenset[NoticeKind] = frozenset(),
+        *,
+        policy: EscalationPolicy | None = None,
     ) -> None:
+        self.policy = policy or case_policy()
+        """What `policy_in_force` answers: the worker's policy, the one every new case runs by."""
         self.calls: list[tuple[str, Any]] = []
+        self.reads: list[tuple[str, Any]] = []
+        """Calls that write and send nothing (the policy, the register's report look-up)."""
         self.failing_notices = failing_notices or {}
         self.redacted_notices = redacted_notices
         """Kinds whose outcome says the screen cut a complainant's identity (partners/screen.py)."""
@@ -46,6 +56,8 @@ class StandIns:
         self.refused_batches = 0
         self.verdict_gate: asyncio.Event | None = None
         """When set, recording a verdict waits for it: a test holds a step in flight."""
+        self.notice_gate: asyncio.Event | None = None
+        """When set, sending a notice waits for it: a test holds a notice in flight."""
 
     def of(self, name: str) -> list[Any]:
         return [arg for called, arg in self.calls if called == name]
@@ -69,6 +81,8 @@ class StandIns:
             self.record_register_batch,
             self.send_notice,
             self.record_intake_incident,
+            self.policy_in_force,
+            self.find_report,
         ]
 
     @activity.defn(name=ActivityName.UPSERT_CASE)
@@ -116,8 +130,32 @@ class StandIns:
     async def record_intake_incident(self, record: IntakeIncidentRecord) -> None:
         self.calls.append((ActivityName.RECORD_INTAKE_INCIDENT, record))
 
+    @activity.defn(name=ActivityName.POLICY_IN_FORCE)
+    async def policy_in_force(self) -> EscalationPolicy:
+        self.reads.append((ActivityName.POLICY_IN_FORCE, None))
+        return self.policy
+
+    @activity.defn(name=ActivityName.FIND_REPORT)
+    async def find_report(self, query: PriorReportQuery) -> PriorReport | None:
+        """What register.queries.prior_report answers, from the writes recorded here."""
+        self.reads.append((ActivityName.FIND_REPORT, query))
+        cases = {c.case_id: c for c in self.of(ActivityName.UPSERT_CASE)}  # the last upsert of each case
+        for filed in self.of(ActivityName.RECORD_REPORT):
+            case = cases.get(filed.case_id)
+            if case is None or case.tenancy_id != query.tenancy_id or filed.external_ref != query.external_ref:
+                continue
+            return PriorReport(
+                workflow_id=case.workflow_id, case_id=case.case_id, report_id=filed.report_id, stage=case.stage,
+                source_kind=filed.source_kind, category=filed.category, severity=filed.severity,
+                occurred_at=filed.occurred_at, place=filed.place, property_id=case.property_id, area=case.area,
+                housing_form=case.housing_form,
+            )  # fmt: skip
+        return None
+
     @activity.defn(name=ActivityName.SEND_NOTICE)
     async def send_notice(self, request: NoticeRequest) -> NoticeOutcome:
+        if self.notice_gate is not None:
+            await self.notice_gate.wait()
         self.notice_attempts[request.notice_id] += 1
         failure = self.failing_notices.get(request.kind)
         redacted = request.kind in self.redacted_notices
@@ -205,11 +243,32 @@ async def case_worker(client: Client, standins: StandIns, **kwargs: Any):
 
 
 async def file_report(client: Client, queue: str, disturbance: DisturbanceReport, **kwargs: Any) -> WorkflowHandle:
-    from workflows.start import submit_report
+    """File a report as a case system does (Update-with-start) and return the case's handle."""
+    return (await filed_report(client, queue, disturbance, **kwargs))[1]
 
-    policy = kwargs.pop("policy", None) or case_policy()
+
+async def filed_report(client: Client, queue: str, disturbance: DisturbanceReport, **kwargs: Any):
+    """File a report; the receipt and the handle. A case's policy is the worker's: give it
+    to `StandIns(policy=...)`, never here."""
+    from workflows.start import file_report as file_by_update
+
+    assert "policy" not in kwargs, "the worker owns a case's policy: StandIns(policy=...)"
     kwargs.setdefault("search_attributes", False)  # the time-skipping server has no custom attributes
-    return await submit_report(client, disturbance, policy=policy, task_queue=queue, **kwargs)
+    receipt, handle = await file_by_update(client, disturbance, task_queue=queue, **kwargs)
+    return receipt, skipping_time(client, handle)
+
+
+def skipping_time(client: Client, handle: WorkflowHandle) -> WorkflowHandle:
+    """On the time-skipping server, a handle whose `result()` lets time skip, as the handles
+    `start_workflow` returns there do. Update-with-start hands back a plain handle (the
+    SDK's time-skipping interceptor wraps only start_workflow), so we wrap it the same way."""
+    from temporalio.testing import _workflow as testing
+
+    for interceptor in client.config()["interceptors"]:
+        if isinstance(interceptor, testing._TimeSkippingClientInterceptor):
+            handle.__class__ = testing._TimeSkippingWorkflowHandle
+            handle.env = interceptor.env  # type: ignore[attr-defined]
+    return handle
 
 
 class CaseDriver:

@@ -156,9 +156,9 @@ async def test_termination_without_social_services_notice_is_refused(time_env):
 
 
 async def test_approving_a_warning_is_the_team_leads_and_only_for_one_proposed(time_env):
-    client, standins = time_env.client, StandIns()
+    client, standins = time_env.client, StandIns(policy=case_policy(warning_needs_team_lead_approval=True))
     async with case_worker(client, standins) as queue:
-        handle = await file_report(client, queue, report(tenancy()), policy=case_policy(warning_needs_team_lead_approval=True))
+        handle = await file_report(client, queue, report(tenancy()))
         case = CaseDriver(client, handle)
         await case.verify_pending()
         message = await _refused(case, "approve_warning", ApproveWarning(actor=TEAM_LEAD, reason="ok"))

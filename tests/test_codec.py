@@ -302,7 +302,7 @@ async def test_a_case_leaves_no_name_in_temporals_history_yet_staff_read_it(loca
         assert runs[-1].events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
 
         timeline = await TryggClient(client, task_queue=queue, policy=case_policy()).history(home.tenancy_id, Role.COORDINATOR)
-        [filed_entry] = [e for e in timeline.entries if e.kind == "signal:report"]
+        [filed_entry] = [e for e in timeline.entries if e.kind == "report:file_report"]
         assert filed_entry.data["external_ref"] == filed.external_ref, "trygg history decrypts what it shows"
 
     for history in runs:

@@ -53,7 +53,7 @@ async def test_report_from_flags_and_from_stdin(trygg):
     )  # fmt: skip
     assert flags.code == 0, flags.err
     receipt = flags.json()
-    assert receipt["recorded"] is True and receipt["case_id"].startswith(tenancy)
+    assert receipt["duplicate"] is False and receipt["case_id"].startswith(tenancy)
 
     piped = await trygg("report", "-", "--json", stdin=json.dumps(report_json(tenancy, "CS-2")))
     assert piped.code == 0, piped.err
@@ -156,7 +156,7 @@ async def test_history_shows_reports_and_steps_with_actor_and_reason(trygg, tmp_
     timeline = (await trygg("history", tenancy, "--role", "coordinator", "--json")).json()
     kinds = [e["kind"] for e in timeline["entries"]]
     assert kinds[0] == "run_started"
-    assert kinds.index("signal:report") < kinds.index("step:reject_report") < kinds.index("case_closed")
+    assert kinds.index("report:file_report") < kinds.index("step:reject_report") < kinds.index("case_closed")
     assert timeline["audit_trail"]["case"]["case_id"] == receipt["case_id"]
     assert timeline["audit_trail"]["events"], "the register holds the case's events"
     assert "Secret Neighbour" not in human.out + json.dumps(timeline)

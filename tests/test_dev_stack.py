@@ -95,7 +95,7 @@ async def test_trygg_dev_runs_a_case_stops_cleanly_and_finds_it_again(tmp_path):
     filed = await trygg("report", "-", "--json", stdin=json.dumps(report_json(tenancy, "CS-1")))
     assert filed.code == 0, filed.err
     receipt = filed.json()
-    assert receipt["recorded"], "the worker inside trygg dev recorded the report"
+    assert receipt["report_id"] and not receipt["duplicate"], "the worker inside trygg dev recorded the report"
     closed = await trygg("act", tenancy, "reject_report", "--as", "coordinator:anna.s", "--reason", "unfounded",
                          "--data", json.dumps({"report_id": receipt["report_id"]}), "--json")  # fmt: skip
     assert closed.code == 0, closed.err
@@ -114,7 +114,7 @@ async def test_trygg_dev_runs_a_case_stops_cleanly_and_finds_it_again(tmp_path):
         history = await trygg("history", tenancy, "--json")
         assert history.code == 0, history.err
         kinds = [e["kind"] for e in history.json()["entries"]]
-        assert "signal:report" in kinds and "step:reject_report" in kinds and "case_closed" in kinds
+        assert "report:file_report" in kinds and "step:reject_report" in kinds and "case_closed" in kinds
 
         second = DevProcess(env)
         with pytest.raises(AssertionError, match="already running"):

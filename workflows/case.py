@@ -1,23 +1,25 @@
 """DisturbanceCaseWorkflow: the durable shell around the ladder in domain/.
 
 One workflow per tenancy at a time, id `case-{tenancy_id}` (`case_workflow_id`).
-Reports arrive by signal-with-start on the signal `report` (read by
-`workflows.refused_intake.read_report`: a report that cannot be read is recorded as a
-refused intake, never dropped); start it with:
+Reports arrive by the `file_report` Update, sent with Update-with-start (see
+`workflows.start.file_report`): its validator checks the report before anything enters
+history, and the caller gets a `ReportReceipt` in the same call. The first report opens
+the case, later ones join it, a repeated `external_ref` answers the first receipt marked
+duplicate, in this case or, through the register, in any earlier case of the tenancy.
+After the case closes the run ends, so the next Update-with-start starts a new run: a new
+case with a new `case_id`.
+The old `report` signal stays, for running histories and for clients that still send it:
+its payloads are read by `workflows.refused_intake.read_report`, and a report that cannot
+be read is recorded as a refused intake, never dropped.
 
-    await client.start_workflow(
-        DisturbanceCaseWorkflow.run, CaseInput(policy=policy),
-        id=case_workflow_id(report.tenancy.tenancy_id), task_queue=queue,
-        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-        start_signal="report", start_signal_args=[report],
-    )
-
-The first report opens the case, later ones join it, a repeated `external_ref` is a
-no-op. After the case closes the run ends, so the next signal-with-start starts a new
-run: a new case with a new `case_id`.
+The worker owns a case's input (patch `worker-owned-case-input`): a case asks the
+`policy_in_force` local activity for its policy when it opens and keeps it in its state
+for its life; a `state` in the start input is accepted only on a continue-as-new of this
+workflow. The `report` signal (the earlier signal-with-start) stays for running
+histories and older clients.
 
 Everything the case decides comes from `domain.ladder.decide`; this module feeds it
-events (signals, Updates, clocks, partner answers) one at a time under a lock and
+events (reports, Updates, clocks, partner answers) one at a time under a lock and
 carries out the commands it returns. Clocks live in the state: the main loop sleeps
 until the earliest one, so one durable timer runs at a time.
 """
@@ -29,6 +31,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from temporalio import workflow
 from temporalio.common import RawValue
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
@@ -45,12 +48,28 @@ with workflow.unsafe.imports_passed_through():
         PreventionResult,
         ReportReceived,
     )
+    from domain.intake import (
+        CASE_CLOSING,
+        FILE_REPORT_UPDATE,
+        REPORT_REFUSED,
+        START_REFUSED,
+        PriorReport,
+        PriorReportQuery,
+        ReportReceipt,
+        differing_fields,
+        fact_digests,
+        occurred_at_refusals,
+        repeat_refusals,
+        report_window,
+        tenancy_refusals,
+        validation_refusals,
+    )
     from domain.ladder import decide, open_case
     from domain.models import DisturbanceReport, Role
     from domain.policy import EscalationPolicy, TaskKind
     from domain.records import ActivityName, IntakeIncidentRecord, NoticeAcknowledgement, NoticeOutcome, NoticeRequest
     from domain.refusals import INTAKE_REFUSED, NO_CASE, IntakeRefusal, join_problems
-    from domain.state import CaseState
+    from domain.state import CaseState, ReportEntry
     from domain.steps import (
         AddNote,
         ApproveTermination,
@@ -83,6 +102,18 @@ REFUSED_INTAKE = "refused-intake"
 case, or as an incident in the register ending a run that has no case) instead of being
 dropped. Histories recorded before it drop such a signal, as the SDK did."""
 
+WORKER_OWNED_INPUT = "worker-owned-case-input"
+"""Patch id: a case opens under the policy the worker answers (`policy_in_force`, a local
+activity) instead of the one in its start input, and a start carrying a `state` that is
+not a continue-as-new of this workflow is refused. Histories recorded before it open
+their case from the input's policy, as they did."""
+
+POLICY_TIMEOUT = timedelta(seconds=10)
+
+REPORTLESS_START = timedelta(seconds=30)
+"""How long a run started without a report (the Update that came with it was refused)
+waits for one before it ends with no case: no workflow stays open with no case."""
+
 
 def case_workflow_id(tenancy_id: str) -> str:
     """The one workflow id a tenancy's case runs under (one open case per tenancy)."""
@@ -103,6 +134,11 @@ class DisturbanceCaseWorkflow:
     @workflow.init
     def __init__(self, input: CaseInput) -> None:
         self._input = input
+        self._refused_start: str | None = None
+        if input.state is not None and workflow.info().continued_run_id is None:
+            self._refused_start = (
+                "state: accepted only on a continue-as-new of this workflow; a case opens from its first report"
+            )
         self._state: CaseState | None = input.state
         self._reports: list[DisturbanceReport] = list(input.pending_reports)
         self._events: list[Any] = [
@@ -122,12 +158,19 @@ class DisturbanceCaseWorkflow:
         )
         self._incidents = 0
         self._refused_without_case: str | None = None
+        self._intake_calls = 0
 
     # -- the main loop -------------------------------------------------------------------
     @workflow.run
-    async def run(self, input: CaseInput) -> CaseView:
+    async def run(self, input: CaseInput) -> CaseView | None:
+        if self._refused_start is not None and workflow.patched(WORKER_OWNED_INPUT):
+            raise ApplicationError(self._refused_start, type=START_REFUSED, non_retryable=True)
         while True:
             await self._wait_for_work()
+            if self._state is None and not self._reports and not self._refusals:
+                # Every report of this run was a repeat of an earlier case's, or refused
+                # once the case's policy was known: no case opened, and the run ends.
+                return None
             async with self._lock:
                 await self._drain()
             if self._state is not None and self._state.is_closed:
@@ -139,11 +182,9 @@ class DisturbanceCaseWorkflow:
         fresh = [r for r in self._reports if r.external_ref not in self._state.external_refs()]
         if fresh:
             # Reports that came in while the case was closing open the next case.
+            # The next case asks the worker for its policy when it opens.
             workflow.continue_as_new(
-                CaseInput(
-                    policy=input.policy, pending_reports=fresh, search_attributes=input.search_attributes,
-                    pending_refusals=self._refusals,
-                )  # fmt: skip
+                CaseInput(pending_reports=fresh, search_attributes=input.search_attributes, pending_refusals=self._refusals)
             )
         if self._refusals:  # refused while the case was closing: no case left to hold them
             await self._record_incidents(self._refusals)
@@ -151,7 +192,21 @@ class DisturbanceCaseWorkflow:
 
     async def _wait_for_work(self) -> None:
         if self._state is None:
-            await workflow.wait_condition(lambda: bool(self._reports or self._refusals))
+            await asyncio.sleep(0)  # an Update that came with the start begins first
+            if not (self._reports or self._refusals) and self._intake_calls == 0 and workflow.patched(WORKER_OWNED_INPUT):
+                # Started without a report it took (its validator refused the Update that came
+                # with the start): the run waits a moment for one, then ends with no case.
+                try:
+                    await workflow.wait_condition(
+                        lambda: bool(self._reports or self._refusals) or self._intake_calls > 0, timeout=REPORTLESS_START
+                    )
+                except TimeoutError:
+                    return
+            # A file_report Update opens the case itself; one that opened nothing ends the run;
+            # a report signal that could not be read becomes an incident (_drain_refusals).
+            await workflow.wait_condition(
+                lambda: bool(self._reports or self._refusals) or self._state is not None or self._opened_nothing()
+            )
             return
         clock = self._state.next_clock()
         seen = self._commits
@@ -177,9 +232,7 @@ class DisturbanceCaseWorkflow:
         while self._reports and not self._closed():
             report = self._reports.pop(0)
             if self._state is None:
-                case_id = f"{report.tenancy.tenancy_id}.{workflow.uuid4().hex[:12]}"
-                state, commands = open_case(report, workflow.now(), self._input.policy, case_id, workflow.info().workflow_id)
-                await self._commit(state, commands)
+                await self._open(report, await self._policy_in_force())
             else:
                 await self._apply(ReportReceived(report=report))
         await self._drain_refusals()
@@ -190,6 +243,28 @@ class DisturbanceCaseWorkflow:
             if clock is None or clock.fires_at > workflow.now():
                 break
             await self._apply(ClockFired(clock_id=clock.clock_id))
+
+    async def _open(self, report: DisturbanceReport, policy: EscalationPolicy) -> None:
+        case_id = f"{report.tenancy.tenancy_id}.{workflow.uuid4().hex[:12]}"
+        state, commands = open_case(report, workflow.now(), policy, case_id, workflow.info().workflow_id)
+        await self._commit(state, commands)
+
+    async def _policy_in_force(self) -> EscalationPolicy:
+        """The policy a new case runs by: the worker's, asked once and kept in the case's
+        state for its life. Histories recorded before the worker owned it read the input's."""
+        if not workflow.patched(WORKER_OWNED_INPUT):
+            return self._input.policy
+        return await workflow.execute_local_activity(
+            ActivityName.POLICY_IN_FORCE, result_type=EscalationPolicy, start_to_close_timeout=POLICY_TIMEOUT
+        )
+
+    def _opened_nothing(self) -> bool:
+        return (
+            self._intake_calls > 0
+            and self._state is None
+            and not self._reports
+            and workflow.all_handlers_finished()
+        )
 
     def _closed(self) -> bool:
         return self._state is not None and self._state.is_closed
@@ -384,6 +459,110 @@ class DisturbanceCaseWorkflow:
                 )
             raise ApplicationError("No case is open yet: the first report is still being recorded.", type=NO_CASE)
         return view_of(self._state, role)
+
+    # -- intake: file_report, Update-with-start ----------------------------------------------
+    @workflow.update(name=FILE_REPORT_UPDATE)
+    async def file_report(self, filed: Any) -> ReportReceipt:
+        """A störningsanmälan for this tenancy: opens the case or joins it, and answers
+        which. A repeat of an external_ref answers the first receipt, marked duplicate.
+
+        The input is taken as plain JSON and validated here, not by the payload converter,
+        so a report that is not a DisturbanceReport is refused like any other, naming its
+        fields, instead of failing to decode."""
+        self._intake_calls += 1
+        report = self._parse_report(filed)
+        async with self._lock:
+            # Judged again: the case may have moved, and its clock, while this one waited.
+            self._judge_report(report)
+            entry = self._entry(report.external_ref)
+            if entry is not None:
+                return self._receipt(entry, duplicate=True)
+            prior = await self._prior_report(report)
+            if prior is not None:
+                changed = differing_fields(report, prior.digests())
+                if changed:
+                    raise self._refused(repeat_refusals(changed))
+                return prior.receipt()
+            if self._state is None:
+                policy = await self._policy_in_force()
+                problems = occurred_at_refusals(report.occurred_at, workflow.now(), **report_window(policy))
+                if problems:
+                    raise self._refused(problems)
+                await self._open(report, policy)
+            else:
+                await self._apply(ReportReceived(report=report))
+            return self._receipt(self._entry(report.external_ref))
+
+    @file_report.validator
+    def _check_file_report(self, filed: Any) -> None:
+        report = self._parse_report(filed)
+        # The tenancy cannot change while the report waits, so it is judged here only.
+        refusals = tenancy_refusals(report, workflow.info().workflow_id)
+        if refusals:
+            raise self._refused(refusals)
+        self._judge_report(report)
+
+    def _judge_report(self, report: DisturbanceReport) -> None:
+        """What the case can check without asking anyone, before the report enters history
+        and again when its turn comes: its moment, and a repeat's content. A repeat of a report
+        in an earlier case is checked in the handler, against the register."""
+        if self._refused_start is not None:
+            raise ApplicationError(self._refused_start, type=START_REFUSED, non_retryable=True)
+        problems: list[str] = []
+        entry = self._entry(report.external_ref)
+        if entry is not None:
+            first = entry.digests or fact_digests(
+                entry.source_kind, entry.category, entry.severity, entry.occurred_at, entry.place
+            )
+            problems += repeat_refusals(differing_fields(report, first))
+        elif self._closed():
+            raise ApplicationError(
+                "The case has just closed and is sending its last notices; send the report again in a moment: "
+                "it opens the next case.",
+                type=CASE_CLOSING,
+            )
+        else:
+            policy = self._state.policy if self._state is not None else None
+            problems += occurred_at_refusals(report.occurred_at, workflow.now(), **report_window(policy))
+        if problems:
+            raise self._refused(problems)
+
+    def _parse_report(self, filed: Any) -> DisturbanceReport:
+        if isinstance(filed, DisturbanceReport):
+            return filed
+        try:
+            return DisturbanceReport.model_validate(filed)
+        except ValidationError as error:
+            raise self._refused(validation_refusals(error)) from None
+
+    @staticmethod
+    def _refused(problems: list[str]) -> ApplicationError:
+        return ApplicationError("\n".join(problems), type=REPORT_REFUSED, non_retryable=True)
+
+    def _entry(self, external_ref: str) -> ReportEntry | None:
+        if self._state is None:
+            return None
+        return next((r for r in self._state.reports if r.external_ref == external_ref), None)
+
+    def _receipt(self, entry: ReportEntry, *, duplicate: bool = False) -> ReportReceipt:
+        return ReportReceipt(
+            workflow_id=workflow.info().workflow_id,
+            case_id=self._state.case_id,
+            report_id=entry.report_id,
+            stage=str(self._state.stage),
+            duplicate=duplicate,
+        )
+
+    async def _prior_report(self, report: DisturbanceReport) -> PriorReport | None:
+        """The register's answer for an external_ref the case does not know: a report of
+        one of the tenancy's earlier cases, or None."""
+        return await workflow.execute_local_activity(
+            ActivityName.FIND_REPORT,
+            PriorReportQuery(tenancy_id=report.tenancy.tenancy_id, external_ref=report.external_ref),
+            result_type=PriorReport | None,
+            start_to_close_timeout=REGISTER_TIMEOUT,
+            retry_policy=REGISTER_RETRY,
+        )
 
     # -- staff steps: Updates with synchronous validators -------------------------------------
     def _validate(self, name: str, step: StepInput) -> None:
