@@ -110,10 +110,10 @@ class _Decoder:
             args = self._args(request.input.args)
             data = args[0] if args and isinstance(args[0], dict) else {}
             if request.input.name == "file_report":
-                # The report's facts only: the tenancy's address and names stay out of the timeline.
-                facts = {k: data.get(k) for k in ("external_ref", "source_kind", "category", "severity", "occurred_at")}
+                # The report as the reader's role may see it (already cut: the tenancy's
+                # names and address only for case work, never the complainant).
                 self.reports[request.meta.update_id] = str(data.get("external_ref"))
-                return TimelineEntry(at=at, kind="report:file_report", summary=_signal_summary("report", data), data=facts)
+                return TimelineEntry(at=at, kind="report:file_report", summary=_signal_summary("report", data), data=data)
             actor = data.get("actor") or {}
             step_fields = {k: v for k, v in data.items() if k not in ("actor", "reason")}
             shown = {k: v for k, v in step_fields.items() if v is not None}

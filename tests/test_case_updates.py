@@ -190,11 +190,15 @@ async def test_reports_arriving_while_a_step_runs_join_the_case_after_it(time_en
             wait_for_stage=WorkflowUpdateStage.ACCEPTED,
             result_type=CaseView,
         )
-        for n in range(3):
-            await file_report(client, queue, report(home, ref=f"later-{n}"))
+        # A report is an Update now: it waits for the lock the step holds, so it is sent
+        # in the background and answered once the step is done.
+        later = [asyncio.create_task(file_report(client, queue, report(home, ref=f"later-{n}"))) for n in range(3)]
+        await asyncio.sleep(0.5)  # let the three reach the case while the step holds it
+        assert not any(task.done() for task in later), "a report was answered while the step still ran"
         standins.verdict_gate.set()
         view = await in_flight.result()
         assert view.stage is CaseStage.CONTACT
+        await asyncio.gather(*later)
 
         async def all_joined():
             refs = [r.external_ref for r in (await case.view()).reports]

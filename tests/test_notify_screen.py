@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import partners
+from activities.policy import PolicyActivities
 from activities.notify import NotificationActivities
 from activities.register import RegisterActivities
 from domain.models import Complainant, DisturbanceReport, SourceKind, TenancyRef
@@ -38,7 +39,7 @@ from partners.documents import CATEGORY_SV, TITLES
 from partners.screen import MARKER, fold
 from tests.helpers import eventually, running_worker, unique
 from tests.partner_servers import SECRET, MailPartner, WebhookPartner, directory, mail_partner, webhook_partner
-from tests.standins import COORDINATOR, CaseDriver, file_report
+from tests.standins import COORDINATOR, CaseDriver, case_policy, file_report
 from workflows.area_picture import AreaPictureInput, AreaPictureWorkflow
 from workflows.registry import WORKFLOWS
 
@@ -77,7 +78,11 @@ async def stack(local_env, pg_pool):
             notify = NotificationActivities(
                 pg_pool, partners, http, SmtpSettings(host="127.0.0.1", port=mail.port, mail_from="trygg@bb.example")
             )
-            activities = [*RegisterActivities(pg_pool).activities(), *notify.activities()]
+            activities = [
+                *RegisterActivities(pg_pool).activities(),
+                *notify.activities(),
+                *PolicyActivities(case_policy()).activities(),
+            ]
             async with running_worker(local_env.client, workflows=WORKFLOWS, activities=activities) as worker:
                 yield Stack(local_env.client, worker.task_queue, social, security, area, mail)
     finally:
