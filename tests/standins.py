@@ -14,7 +14,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from domain.intake import PriorReport, PriorReportQuery
-from domain.policy import EscalationPolicy
+from domain.policy import CalendarExtension, EscalationPolicy
 from domain.records import (
     ActivityName,
     CaseEventRecord,
@@ -83,6 +83,7 @@ class StandIns:
             self.record_intake_incident,
             self.policy_in_force,
             self.find_report,
+            self.extend_calendar,
         ]
 
     @activity.defn(name=ActivityName.UPSERT_CASE)
@@ -134,6 +135,14 @@ class StandIns:
     async def policy_in_force(self) -> EscalationPolicy:
         self.reads.append((ActivityName.POLICY_IN_FORCE, None))
         return self.policy
+
+    @activity.defn(name=ActivityName.EXTEND_CALENDAR)
+    async def extend_calendar(self, request: CalendarExtension) -> EscalationPolicy:
+        """The worker's answer (activities.policy): the same rules, a longer Swedish calendar."""
+        from runtime.calendar import with_swedish_calendar
+
+        self.reads.append((ActivityName.EXTEND_CALENDAR, request))
+        return with_swedish_calendar(request.policy, request.first_year, request.last_year)
 
     @activity.defn(name=ActivityName.FIND_REPORT)
     async def find_report(self, query: PriorReportQuery) -> PriorReport | None:

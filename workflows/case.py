@@ -92,6 +92,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.view import CaseView, view_of
     from workflows import search_attributes as sa
     from workflows.activities import NOTICE_TIMEOUT, REGISTER_RETRY, REGISTER_TIMEOUT, carry_out, notice_retry
+    from workflows.policy_calls import CALENDAR_PATCH, lasting_calendar
     from workflows.prevention import PreventionWorkflow
     from workflows.refused_intake import read_report
 
@@ -229,6 +230,7 @@ class DisturbanceCaseWorkflow:
     async def _drain(self) -> None:
         """Process everything pending: reports first (a report never waits behind a clock),
         then partner answers, then every clock that is due."""
+        await self._keep_calendar()
         while self._reports and not self._closed():
             report = self._reports.pop(0)
             if self._state is None:
@@ -243,6 +245,17 @@ class DisturbanceCaseWorkflow:
             if clock is None or clock.fires_at > workflow.now():
                 break
             await self._apply(ClockFired(clock_id=clock.clock_id))
+
+    async def _keep_calendar(self) -> None:
+        """A case can outlive the Swedish calendar it opened with (warning, prevention,
+        court, Kronofogden take years): before it runs out, the worker extends it through a
+        recorded local activity, same rules and version (patch `policy-calendar-extension`;
+        a history recorded before never asked)."""
+        if self._state is None or not workflow.patched(CALENDAR_PATCH):
+            return
+        longer = await lasting_calendar(self._state.policy)
+        if longer is not self._state.policy:
+            self._state = self._state.model_copy(update={"policy": longer})
 
     async def _open(self, report: DisturbanceReport, policy: EscalationPolicy) -> None:
         case_id = f"{report.tenancy.tenancy_id}.{workflow.uuid4().hex[:12]}"
