@@ -202,7 +202,8 @@ async def test_reports_arriving_while_a_step_runs_join_the_case_after_it(time_en
 
         async def all_joined():
             refs = [r.external_ref for r in (await case.view()).reports]
-            assert refs == ["first", "later-0", "later-1", "later-2"]
+            # Three concurrent Updates: each joins after the step, in whatever order they won the lock.
+            assert refs[0] == "first" and sorted(refs[1:]) == ["later-0", "later-1", "later-2"]
 
         await eventually(all_joined)
     order = [name for name, _ in standins.calls if name in (ActivityName.RECORD_REPORT, ActivityName.RECORD_REPORT_VERDICT)]

@@ -30,8 +30,9 @@ async def _opened(standins: StandIns) -> None:
     await eventually(notices_sent)
 
 
-async def test_a_step_whose_answer_is_lost_is_taken_once_under_its_step_id(time_env):
-    client, standins = time_env.client, StandIns()
+async def test_a_step_whose_answer_is_lost_is_taken_once_under_its_step_id(local_env):
+    # On the dev server: a step held in flight by the register, with real RPC deadlines.
+    client, standins = local_env.client, StandIns()
     standins.verdict_gate = asyncio.Event()  # the register holds the step's turn
     async with case_worker(client, standins) as queue:
         home = tenancy()
@@ -52,8 +53,8 @@ async def test_a_step_whose_answer_is_lost_is_taken_once_under_its_step_id(time_
         assert standins.event_kinds().count("report_verified") == 1
 
 
-async def test_the_same_step_id_sent_twice_takes_a_repeatable_step_once(time_env):
-    client, standins = time_env.client, StandIns()
+async def test_the_same_step_id_sent_twice_takes_a_repeatable_step_once(local_env):
+    client, standins = local_env.client, StandIns()
     async with case_worker(client, standins) as queue:
         home = tenancy()
         await file_report(client, queue, report(home))
