@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.events import NoticeUndelivered, PreventionResult
+from domain.events import NoticeDelivered, NoticeUndelivered, PreventionResult
 from domain.models import DisturbanceReport
 from domain.policy import EscalationPolicy
 from domain.records import NoticeAcknowledgement
@@ -28,6 +28,7 @@ class CaseInput(BaseModel):
     pending_acknowledgements: list[NoticeAcknowledgement] = Field(default_factory=list)
     pending_prevention_results: list[PreventionResult] = Field(default_factory=list)
     pending_undelivered: list[NoticeUndelivered] = Field(default_factory=list)
+    pending_delivered: list[NoticeDelivered] = Field(default_factory=list)
     search_attributes: bool = Field(
         default=True,
         description="Upsert Trygg's search attributes. Off only on the time-skipping test server, "

@@ -34,16 +34,18 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import (
         ClockFired,
         NoticeAcknowledged,
+        NoticeDelivered,
         NoticeUndelivered,
         PreventionFinished,
         PreventionResult,
         ReportReceived,
+        notice_outcome_event,
     )
     from domain.ladder import decide, open_case
     from domain.models import DisturbanceReport, Role
     from domain.policy import EscalationPolicy
     from domain.records import ActivityName, NoticeAcknowledgement, NoticeOutcome, NoticeRequest
-    from domain.state import CaseState
+    from domain.state import CURRENT_RULES, RULES_BEFORE_LAW, CaseState
     from domain.steps import (
         AddNote,
         ApproveTermination,
@@ -56,6 +58,7 @@ with workflow.unsafe.imports_passed_through():
         RecordContact,
         RecordDialogue,
         RecordFollowUp,
+        RecordGroundLearned,
         RecordMilestone,
         RejectReport,
         StepInput,
@@ -69,6 +72,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.prevention import PreventionWorkflow
 
 REPORT_SIGNAL = "report"
+
+LAW_RULES = "law-rules"
+"""Patch id: a case opened under it runs by the law's rules (CaseState.rules 2: notices
+count when delivered, termination preconditions, the 43 § window from learning of the
+ground, steps judged at their moment). Asked once, when the case opens; the rules then
+travel in the state through continue-as-new, so a case opened before keeps its ladder."""
 
 
 def case_workflow_id(tenancy_id: str) -> str:
@@ -87,6 +96,7 @@ class DisturbanceCaseWorkflow:
             *(NoticeAcknowledged(acknowledgement=a) for a in input.pending_acknowledgements),
             *(PreventionFinished(result=r) for r in input.pending_prevention_results),
             *input.pending_undelivered,
+            *input.pending_delivered,
         ]
         self._lock = asyncio.Lock()
         self._notices_in_flight = 0
@@ -144,7 +154,10 @@ class DisturbanceCaseWorkflow:
             report = self._reports.pop(0)
             if self._state is None:
                 case_id = f"{report.tenancy.tenancy_id}.{workflow.uuid4().hex[:12]}"
-                state, commands = open_case(report, workflow.now(), self._input.policy, case_id, workflow.info().workflow_id)
+                rules = CURRENT_RULES if workflow.patched(LAW_RULES) else RULES_BEFORE_LAW
+                state, commands = open_case(
+                    report, workflow.now(), self._input.policy, case_id, workflow.info().workflow_id, rules
+                )
                 await self._commit(state, commands)
             else:
                 await self._apply(ReportReceived(report=report))
@@ -175,6 +188,7 @@ class DisturbanceCaseWorkflow:
             pending_acknowledgements=[e.acknowledgement for e in self._events if isinstance(e, NoticeAcknowledged)],
             pending_prevention_results=[e.result for e in self._events if isinstance(e, PreventionFinished)],
             pending_undelivered=[e for e in self._events if isinstance(e, NoticeUndelivered)],
+            pending_delivered=[e for e in self._events if isinstance(e, NoticeDelivered)],
             search_attributes=self._input.search_attributes,
             max_history_events_before_continue=self._input.max_history_events_before_continue,
         )
@@ -196,7 +210,7 @@ class DisturbanceCaseWorkflow:
         match command:
             case Notify(request=request):
                 self._notices_in_flight += 1
-                task = asyncio.create_task(self._send_notice(request, state.policy))
+                task = asyncio.create_task(self._send_notice(request, state.policy, state.law))
                 self._notice_tasks.add(task)
                 task.add_done_callback(self._notice_tasks.discard)
             case StartPrevention(input=child_input):
@@ -212,9 +226,12 @@ class DisturbanceCaseWorkflow:
                 except Exception:  # the track may have ended already
                     workflow.logger.info("prevention track already gone", extra={"workflow": child_id})
 
-    async def _send_notice(self, request: NoticeRequest, policy: EscalationPolicy) -> None:
+    async def _send_notice(self, request: NoticeRequest, policy: EscalationPolicy, law: bool) -> None:
         """Deliver one notice without holding up the case. A partner outage or a permanent
-        refusal becomes a `deliver_by_hand` task, never a failed or stalled case."""
+        refusal becomes a `deliver_by_hand` task, never a failed or stalled case. Under the
+        law's rules (`law`) the ladder hears every outcome, delivered or not (no partner takes
+        it included), since a legal notice counts only once delivered; a case opened before
+        hears only of failures, as it always did, so its history does not change."""
         try:
             outcome = await workflow.execute_activity(
                 ActivityName.SEND_NOTICE,
@@ -223,7 +240,9 @@ class DisturbanceCaseWorkflow:
                 start_to_close_timeout=NOTICE_TIMEOUT,
                 retry_policy=notice_retry(policy),
             )
-            if outcome.failed_permanently:
+            if law:
+                self._events.append(notice_outcome_event(outcome))
+            elif outcome.failed_permanently:
                 detail = "failed permanently for " + ", ".join(outcome.failed_permanently)
                 self._events.append(NoticeUndelivered(notice_id=request.notice_id, detail=detail))
         except ActivityError as err:
@@ -276,7 +295,9 @@ class DisturbanceCaseWorkflow:
 
     # -- staff steps: Updates with synchronous validators -------------------------------------
     def _validate(self, name: str, step: StepInput) -> None:
-        reason = refusal(self._state, name, step)
+        """Judged at this moment, every due clock applied (domain.steps.refusal), in the
+        validator and again in the handler."""
+        reason = refusal(self._state, name, step, workflow.now())
         if reason is not None:
             raise ApplicationError(reason, type="StepRefused", non_retryable=True)
 
@@ -366,6 +387,14 @@ class DisturbanceCaseWorkflow:
     @approve_termination.validator
     def _check_approve_termination(self, step: ApproveTermination) -> None:
         self._validate("approve_termination", step)
+
+    @workflow.update(name="record_ground_learned")
+    async def record_ground_learned(self, step: RecordGroundLearned) -> CaseView:
+        return await self._take("record_ground_learned", step)
+
+    @record_ground_learned.validator
+    def _check_record_ground_learned(self, step: RecordGroundLearned) -> None:
+        self._validate("record_ground_learned", step)
 
     @workflow.update(name="record_milestone")
     async def record_milestone(self, step: RecordMilestone) -> CaseView:
