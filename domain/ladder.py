@@ -79,8 +79,10 @@ from domain.steps import (
     RecordGroundLearned,
     RecordMilestone,
     RejectReport,
+    STEP_NAMES,
     StepInput,
     VerifyReport,
+    refusal,
 )
 
 LEGAL_BASIS: dict[NoticeKind, str] = {
@@ -117,11 +119,20 @@ def prevention_workflow_id(case_id: str) -> str:
     return f"prevention-{case_id}"
 
 
+def _working_copy(state: CaseState) -> CaseState:
+    """A copy the turn may change: its containers are new, their items (frozen models) and
+    the policy are shared, since nothing changes them in place. A deep copy of the policy's
+    calendar on every turn cost more than the rest of the turn."""
+    containers = {"reports": list(state.reports), "tasks": dict(state.tasks), "clocks": dict(state.clocks),
+                  "notices": list(state.notices), "milestones": list(state.milestones)}  # fmt: skip
+    return state.model_copy(update=containers)
+
+
 class _Turn:
     """One call of the ladder: a working copy of the state plus the commands so far."""
 
     def __init__(self, state: CaseState, now: datetime) -> None:
-        self.s = state.model_copy(deep=True)
+        self.s = _working_copy(state)
         self.now = now
         self.commands: list[Command] = []
         self.calendar: WorkingCalendar = self.s.policy.calendar()
@@ -429,12 +440,15 @@ class _Turn:
         self.open_task(TaskKind.APPROVE_TERMINATION, Role.TENANCY_LAWYER)
         self.record("termination_review_opened", window_closes_at=closes.isoformat())
 
-    def set_window(self, kind: str, actor: Actor = SYSTEM_ACTOR, reason: str | None = None) -> None:
+    def set_window(
+        self, kind: str, actor: Actor = SYSTEM_ACTOR, reason: str | None = None, learned_at: datetime | None = None
+    ) -> None:
         """Run the 43 § window from when the landlord learned of the ground (domain.law):
-        the window and its warning clock start, or move with a later date of learning."""
+        the window and its warning clock start, or move with a later date of learning
+        (`learned_at`, the tenancy lawyer's; or a later ground's receipt)."""
         s = self.s
         report = law.ground_report(s)
-        learned = law.learned_of_ground(s, self.now)
+        learned = max(law.learned_of_ground(s, self.now), learned_at or datetime.min.replace(tzinfo=self.now.tzinfo))
         if kind != "termination_review_opened" and learned == s.ground_learned_at:
             return
         s.ground_report_id = report.report_id if report else None
@@ -551,7 +565,10 @@ def _on_event(turn: _Turn, event: Any) -> None:
             if result.case_id == s.case_id and s.stage is CaseStage.PREVENTION:
                 _on_prevention_finished(turn, result.outcome)
         case StepInput():
-            _on_step(turn, event)
+            # Judged again on the case as it now stands: a step the moment has overtaken (its
+            # window closed while it waited) changes nothing. The workflow refuses it first.
+            if refusal(s, STEP_NAMES[type(event)], event, turn.now) is None:
+                _on_step(turn, event)
         case _:
             raise TypeError(f"unknown event {type(event).__name__}")
 
@@ -746,11 +763,12 @@ def _on_step(turn: _Turn, step: StepInput) -> None:
             if s.law and task.kind == TaskKind.DELIVER_BY_HAND:
                 _delivered_by_hand(turn, task, actor)
         case RecordGroundLearned():
-            s.ground_learned_at = step.learned_at
             s.ground_learned_basis = str(step.basis)
             if s.stage is CaseStage.TERMINATION_REVIEW:
-                turn.set_window("termination_window_moved", actor, reason)
-            else:  # follow-up after a window closed unused: the later date opens a window again
+                turn.set_window("termination_window_moved", actor, reason, learned_at=step.learned_at)
+            else:
+                # Follow-up after a window closed unused: the later date opens a window again.
+                s.ground_learned_at = step.learned_at
                 turn.record("ground_learned_recorded", actor, reason, learned_at=step.learned_at.isoformat(),
                             basis=step.basis)  # fmt: skip
                 turn.enter_termination_review()
