@@ -114,9 +114,9 @@ class DisturbanceCaseWorkflow:
             if self._state is not None and self._state.is_closed:
                 break
             if self._should_continue_as_new():
-                await workflow.wait_condition(self._quiet)
+                await self._until_quiet()
                 workflow.continue_as_new(self._continue_input(self._state))
-        await workflow.wait_condition(self._quiet)
+        await self._until_quiet()
         fresh = [r for r in self._reports if r.external_ref not in self._state.external_refs()]
         if fresh:
             # Reports that came in while the case was closing open the next case.
@@ -174,6 +174,19 @@ class DisturbanceCaseWorkflow:
 
     def _quiet(self) -> bool:
         return workflow.all_handlers_finished() and self._notices_in_flight == 0
+
+    async def _until_quiet(self) -> None:
+        """Quiet, and still quiet once every task of this activation had its turn: an Update
+        that arrives in the activation that would continue-as-new registers as in progress
+        only when its task runs, and a continue-as-new issued before it precedes its
+        acceptance, which the server refuses ("ContinueAsNew must be the last command").
+        A delivered notice waking the loop made that race common; asyncio.sleep(0) yields
+        without a timer, so it adds no command."""
+        while True:
+            await workflow.wait_condition(self._quiet)
+            await asyncio.sleep(0)
+            if self._quiet():
+                return
 
     def _should_continue_as_new(self) -> bool:
         info = workflow.info()
