@@ -154,9 +154,8 @@ class DisturbanceCaseWorkflow:
             report = self._reports.pop(0)
             if self._state is None:
                 case_id = f"{report.tenancy.tenancy_id}.{workflow.uuid4().hex[:12]}"
-                rules = CURRENT_RULES if workflow.patched(LAW_RULES) else RULES_BEFORE_LAW
                 state, commands = open_case(
-                    report, workflow.now(), self._input.policy, case_id, workflow.info().workflow_id, rules
+                    report, workflow.now(), self._input.policy, case_id, workflow.info().workflow_id, self._rules()
                 )
                 await self._commit(state, commands)
             else:
@@ -168,6 +167,10 @@ class DisturbanceCaseWorkflow:
             if clock is None or clock.fires_at > workflow.now():
                 break
             await self._apply(ClockFired(clock_id=clock.clock_id))
+
+    def _rules(self) -> int:
+        """The rules a case opened now runs by, for its whole life (LAW_RULES)."""
+        return CURRENT_RULES if workflow.patched(LAW_RULES) else RULES_BEFORE_LAW
 
     def _closed(self) -> bool:
         return self._state is not None and self._state.is_closed
