@@ -18,7 +18,7 @@ from domain.calendar import add_months
 from domain.models import Category, HousingForm, Role, Severity
 from domain.policy import TaskKind
 from domain.prevention import RecordReview, ReviewVerdict
-from domain.records import ActivityName, NoticeKind
+from domain.records import NoticeKind
 from domain.state import CaseStage
 from domain.steps import (
     ApproveTermination,

@@ -58,7 +58,6 @@ from runtime.calendar import default_policy
 
 START = datetime(2025, 3, 3, 9, tzinfo=UTC)
 POLICY = default_policy(2025, years=3)
-DUTIES = frozenset(law.LEGAL_DUTIES)
 
 SEVERITIES = st.sampled_from([Severity.MINOR, Severity.NORMAL, Severity.NORMAL, Severity.SERIOUS, Severity.PARTICULARLY_SERIOUS])
 CLOSERS = frozenset({"close_case", "add_note", "assign", "reject_report"})
@@ -103,7 +102,6 @@ class LawMachine(RuleBasedStateMachine):
         self.given: dict[str, datetime] = {}  # notice id -> when it reached its recipient, by partner or by hand
         self.verified: dict[str, datetime] = {}  # report id -> occurred_at, as the machine verified them
         self.learned: list[datetime] = []  # dates of learning the lawyer recorded and the ladder took
-        self.warnings_sent = 0
 
     def _progress(self) -> None:
         """How far towards a lawful termination this sequence got: hypothesis steers
@@ -126,7 +124,6 @@ class LawMachine(RuleBasedStateMachine):
         for command in commands:
             if isinstance(command, Notify) and command.request.kind is NoticeKind.WARNING_TO_TENANT:
                 assert self.state.has_verified_report(), "no warning without a verified report (RH 2018:23)"
-                self.warnings_sent += 1
             if isinstance(command, RecordEvent) and command.record.kind == "termination_approved":
                 self._check_termination(before, event)
 
