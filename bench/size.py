@@ -117,7 +117,9 @@ async def _in_prevention(client, queue):
     home = tenancy()
     case = CaseDriver(client, await file_report(client, queue, report(home)))
     await case.warn_after_dialogue()
-    await file_report(client, queue, report(home, ref="second-night"))
+    # The second night comes after the warning reached the tenant: termination may rest on it.
+    warned_at = await case.warning_delivered()
+    await file_report(client, queue, report(home, ref="second-night", occurred_at=warned_at + timedelta(milliseconds=1)))
     view = await case.verify_pending()
     if view.stage is not CaseStage.PREVENTION:
         raise RuntimeError(f"expected the prevention track, got {view.stage}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import AwareDatetime
 
 from domain.models import DisturbanceReport, Frozen
-from domain.records import NoticeAcknowledgement
+from domain.records import NoticeAcknowledgement, NoticeOutcome
 from domain.refusals import IntakeRefusal
 from domain.state import PreventionOutcome
 
@@ -23,10 +23,32 @@ class ClockFired(Frozen):
 
 
 class NoticeUndelivered(Frozen):
-    """The partner channel gave up (retry budget spent, or a permanent error)."""
+    """The partner channel gave up (retry budget spent, or a permanent error), or, with
+    `no_partner`, found no partner in the directory that takes the notice (rules 2 only)."""
 
     notice_id: str
     detail: str = "delivery failed"
+    no_partner: bool = False
+
+
+class NoticeDelivered(Frozen):
+    """The partner channel delivered the notice to these partners (send_notice's outcome).
+    Under rules 2 a legal notice counts as given from this moment, not from its request."""
+
+    notice_id: str
+    delivered_to: tuple[str, ...] = ()
+
+
+def notice_outcome_event(outcome: NoticeOutcome) -> NoticeDelivered | NoticeUndelivered:
+    """What a send_notice outcome means for the case: delivered when the channel delivered
+    to at least one partner and refused none; else undelivered, saying whether no partner
+    takes the kind at all (`skipped`)."""
+    if outcome.skipped:
+        return NoticeUndelivered(notice_id=outcome.notice_id, detail="no partner takes this notice", no_partner=True)
+    if outcome.failed_permanently or not outcome.delivered_to:
+        refused = ", ".join(outcome.failed_permanently) or "no partner"
+        return NoticeUndelivered(notice_id=outcome.notice_id, detail=f"failed permanently for {refused}")
+    return NoticeDelivered(notice_id=outcome.notice_id, delivered_to=outcome.delivered_to)
 
 
 class NoticeRedacted(Frozen):

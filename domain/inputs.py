@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.events import NoticeRedacted, NoticeUndelivered, PreventionResult
+from domain.events import NoticeDelivered, NoticeRedacted, NoticeUndelivered, PreventionResult
 from domain.models import DisturbanceReport
 from domain.policy import EscalationPolicy
 from domain.records import NoticeAcknowledgement
@@ -41,6 +41,7 @@ class CaseInput(BaseModel):
         default_factory=list, description="Refused intakes not yet recorded, carried through continue-as-new."
     )
     pending_redactions: list[NoticeRedacted] = Field(default_factory=list)
+    pending_delivered: list[NoticeDelivered] = Field(default_factory=list)
     search_attributes: bool = Field(
         default=True,
         description="Upsert Trygg's search attributes. Off only on the time-skipping test server, "

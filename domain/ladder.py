@@ -29,10 +29,12 @@ from domain.commands import (
     StartPrevention,
     UpsertCase,
 )
+from domain import law
 from domain.events import (
     ClockFired,
     IntakeRefused,
     NoticeAcknowledged,
+    NoticeDelivered,
     NoticeRedacted,
     NoticeUndelivered,
     PreventionFinished,
@@ -54,6 +56,7 @@ from domain.records import (
     TaskStatus,
 )
 from domain.state import (
+    CURRENT_RULES,
     CaseStage,
     CaseState,
     Clock,
@@ -76,10 +79,13 @@ from domain.steps import (
     RecordContact,
     RecordDialogue,
     RecordFollowUp,
+    RecordGroundLearned,
     RecordMilestone,
     RejectReport,
+    STEP_NAMES,
     StepInput,
     VerifyReport,
+    refusal,
 )
 
 LEGAL_BASIS: dict[NoticeKind, str] = {
@@ -116,11 +122,20 @@ def prevention_workflow_id(case_id: str) -> str:
     return f"prevention-{case_id}"
 
 
+def _working_copy(state: CaseState) -> CaseState:
+    """A copy the turn may change: its containers are new, their items (frozen models) and
+    the policy are shared, since nothing changes them in place. A deep copy of the policy's
+    calendar on every turn cost more than the rest of the turn."""
+    containers = {"reports": list(state.reports), "tasks": dict(state.tasks), "clocks": dict(state.clocks),
+                  "notices": list(state.notices), "milestones": list(state.milestones)}  # fmt: skip
+    return state.model_copy(update=containers)
+
+
 class _Turn:
     """One call of the ladder: a working copy of the state plus the commands so far."""
 
     def __init__(self, state: CaseState, now: datetime) -> None:
-        self.s = state.model_copy(deep=True)
+        self.s = _working_copy(state)
         self.now = now
         self.commands: list[Command] = []
         self.calendar: WorkingCalendar = self.s.policy.calendar()
@@ -305,8 +320,9 @@ class _Turn:
             facts["address"] = s.tenancy.address
         if s.tenancy.tenant_names:
             facts["tenant_names"] = list(s.tenancy.tenant_names)
-        if s.warning_issued_at is not None:
-            facts["warned_at"] = s.warning_issued_at.isoformat()
+        warned_at = (s.warned_at or s.warning_issued_at) if s.law else s.warning_issued_at
+        if warned_at is not None:  # under the law's rules, the day the warning reached the tenant once it did
+            facts["warned_at"] = warned_at.isoformat()
         if s.stage is CaseStage.LEGAL_PROCESS:
             facts["termination_ground"] = TERMINATION_GROUND[s.particularly_serious]
         if report is not None:
@@ -319,9 +335,15 @@ class _Turn:
             )
         return facts
 
-    def notify(self, kind: NoticeKind, facts: dict[str, Any]) -> str:
+    def notify(self, kind: NoticeKind, facts: dict[str, Any], *, required: bool | None = None) -> str:
+        """Ask for a notice. Under the law's rules it counts as given only when delivered
+        (`_on_delivered`, or by hand), and its acknowledgement clock starts then; before
+        them, it counted from the request. `required`: a legal duty (default: by its kind)."""
         notice_id = self.next_id("n")
-        self.s.notices.append(NoticeEntry(notice_id=notice_id, kind=kind, requested_at=self.now))
+        duty = law.notice_required(kind) if required is None else required
+        self.s.notices.append(
+            NoticeEntry(notice_id=notice_id, kind=kind, requested_at=self.now, required=duty and self.s.law)
+        )
         self.commands.append(
             Notify(
                 request=NoticeRequest(
@@ -335,12 +357,26 @@ class _Turn:
                 )
             )
         )
+        if self.s.law:
+            return notice_id
         days = self.policy.acknowledgement_days.get(kind)
         if days:
             self.start_clock(ClockKind.ACKNOWLEDGEMENT_DUE, self.calendar.due_at(self.now, days), ref=notice_id)
         if kind is NoticeKind.DISTURBANCE_NOTICE:
             self.s.social_services_notified_at = self.now
         return notice_id
+
+    def notice_given(self, notice: NoticeEntry, *, delivered_to: tuple[str, ...] = (), by: Actor | None = None) -> None:
+        """A notice reached its recipient: the moment the law counts (rules 2). The first
+        delivered warning and notice to social services date the case's legal duties."""
+        given = notice.model_copy(
+            update={"delivered_at": self.now, "delivered_to": delivered_to, "delivered_by": by.id if by else None}
+        )
+        self.s.notices = [given if n.notice_id == notice.notice_id else n for n in self.s.notices]
+        if notice.kind is NoticeKind.DISTURBANCE_NOTICE and self.s.social_services_notified_at is None:
+            self.s.social_services_notified_at = self.now
+        if notice.kind is NoticeKind.WARNING_TO_TENANT and self.s.warned_at is None:
+            self.s.warned_at = self.now
 
     # -- stage moves -----------------------------------------------------------------
     def leave_stage(self) -> None:
@@ -395,6 +431,10 @@ class _Turn:
         self.stop_prevention()
         self.leave_stage()
         self.s.stage = CaseStage.TERMINATION_REVIEW
+        if self.s.law:
+            self.open_task(TaskKind.APPROVE_TERMINATION, Role.TENANCY_LAWYER)
+            self.set_window("termination_review_opened")
+            return
         closes = add_months(self.now, self.policy.termination_window_months)
         self.s.termination_window_closes_at = closes
         warn_at = closes - timedelta(weeks=self.policy.termination_warning_weeks_before_close)
@@ -402,6 +442,30 @@ class _Turn:
         self.start_clock(ClockKind.TERMINATION_WINDOW_CLOSES, closes)
         self.open_task(TaskKind.APPROVE_TERMINATION, Role.TENANCY_LAWYER)
         self.record("termination_review_opened", window_closes_at=closes.isoformat())
+
+    def set_window(
+        self, kind: str, actor: Actor = SYSTEM_ACTOR, reason: str | None = None, learned_at: datetime | None = None
+    ) -> None:
+        """Run the 43 § window from when the landlord learned of the ground (domain.law):
+        the window and its warning clock start, or move with a later date of learning
+        (`learned_at`, the tenancy lawyer's; or a later ground's receipt)."""
+        s = self.s
+        report = law.ground_report(s)
+        learned = max(law.learned_of_ground(s, self.now), learned_at or datetime.min.replace(tzinfo=self.now.tzinfo))
+        if kind != "termination_review_opened" and learned == s.ground_learned_at:
+            return
+        s.ground_report_id = report.report_id if report else None
+        s.ground_learned_at = learned
+        closes = law.window_closes_at(learned, self.policy)
+        s.termination_window_closes_at = closes
+        self.cancel_clocks(WINDOW_CLOCKS)
+        self.close_tasks(frozenset({TaskKind.TERMINATION_WINDOW_CLOSING}), TaskStatus.CANCELLED)
+        warn_at = closes - timedelta(weeks=self.policy.termination_warning_weeks_before_close)
+        # A window that closed already, or closes soon, fires in this very turn (_settle).
+        self.start_clock(ClockKind.TERMINATION_WINDOW_WARNING, max(warn_at, self.now))
+        self.start_clock(ClockKind.TERMINATION_WINDOW_CLOSES, closes)
+        self.record(kind, actor, reason, window_closes_at=closes.isoformat(), learned_at=learned.isoformat(),
+                    ground_report_id=s.ground_report_id, basis=s.ground_learned_basis)  # fmt: skip
 
     def close(self, outcome: Outcome, actor: Actor = SYSTEM_ACTOR, reason: str | None = None) -> None:
         self.stop_prevention()
@@ -417,11 +481,18 @@ class _Turn:
 
 
 def open_case(
-    report: DisturbanceReport, now: datetime, policy: EscalationPolicy, case_id: str, workflow_id: str
+    report: DisturbanceReport,
+    now: datetime,
+    policy: EscalationPolicy,
+    case_id: str,
+    workflow_id: str,
+    rules: int = CURRENT_RULES,
 ) -> tuple[CaseState, list[Command]]:
     """The first report opens a case. The first command is always UpsertCase: the register's
-    other tables refer to the case row."""
+    other tables refer to the case row. `rules` fixes the ladder the case runs by for its
+    whole life (the workflow passes the older rules on a replay of a case opened before them)."""
     state = CaseState(
+        rules=rules,
         case_id=case_id,
         workflow_id=workflow_id,
         tenancy=report.tenancy,
@@ -438,9 +509,75 @@ def open_case(
 
 def decide(state: CaseState, event: Any, now: datetime) -> tuple[CaseState, list[Command]]:
     """The ladder: the new state and the commands for one event. A closed case accepts
-    nothing (a new report opens a new case, which is the workflow's business)."""
+    nothing (a new report opens a new case, which is the workflow's business).
+
+    Under the law's rules every clock due by `now` fires first, so an event (a staff step
+    above all) is decided on the case as it stands at that moment, and again after it, so
+    no clock is left in the past: a window that closed while a worker was down is closed
+    before a late approval is weighed."""
     if state.is_closed:
         return state, []
+    if not state.law:
+        return _decide_before_law(state, event, now)
+    turn = _Turn(state, now)
+    _settle(turn)
+    if not turn.s.is_closed:
+        _on_event(turn, event)
+    _settle(turn)
+    return turn.finish()
+
+
+def settle(state: CaseState, now: datetime) -> CaseState:
+    """The case once every clock due by `now` has fired: what a step taken at `now` is
+    judged on (domain.steps.refusal). Cases under the older rules are judged as they stand."""
+    clock = state.next_clock()
+    if not state.law or state.is_closed or clock is None or clock.fires_at > now:
+        return state
+    turn = _Turn(state, now)
+    _settle(turn)
+    return turn.s
+
+
+def _settle(turn: _Turn) -> None:
+    for _ in range(10_000):
+        clock = turn.s.next_clock()
+        if turn.s.is_closed or clock is None or clock.fires_at > turn.now:
+            return
+        del turn.s.clocks[clock.clock_id]
+        _on_clock(turn, clock)
+    raise RuntimeError("clocks keep falling due: a clock started in the past")  # a defect in the ladder
+
+
+def _on_event(turn: _Turn, event: Any) -> None:
+    s = turn.s
+    match event:
+        case ReportReceived(report=report):
+            if report.external_ref not in s.external_refs():
+                _on_report(turn, report)
+        case ClockFired(clock_id=clock_id):
+            clock = s.clocks.pop(clock_id, None)
+            if clock is not None:
+                _on_clock(turn, clock)
+        case NoticeDelivered():
+            _on_delivered(turn, event)
+        case NoticeUndelivered():
+            _on_undelivered(turn, event)
+        case NoticeAcknowledged(acknowledgement=ack):
+            _on_acknowledged(turn, ack)
+        case PreventionFinished(result=result):
+            if result.case_id == s.case_id and s.stage is CaseStage.PREVENTION:
+                _on_prevention_finished(turn, result.outcome)
+        case StepInput():
+            # Judged again on the case as it now stands: a step the moment has overtaken (its
+            # window closed while it waited) changes nothing. The workflow refuses it first.
+            if refusal(s, STEP_NAMES[type(event)], event, turn.now) is None:
+                _on_step(turn, event)
+        case _:
+            raise TypeError(f"unknown event {type(event).__name__}")
+
+
+def _decide_before_law(state: CaseState, event: Any, now: datetime) -> tuple[CaseState, list[Command]]:
+    """The ladder as cases opened before the law's rules run it, unchanged (CaseState.rules 1)."""
     turn = _Turn(state, now)
     match event:
         case ReportReceived(report=report):
@@ -452,6 +589,8 @@ def decide(state: CaseState, event: Any, now: datetime) -> tuple[CaseState, list
             if clock is None:
                 return state, []
             _on_clock(turn, clock)
+        case NoticeDelivered():
+            return state, []  # never sent for these cases; their notices counted when requested
         case NoticeUndelivered():
             _on_undelivered(turn, event)
         case NoticeRedacted():
@@ -498,7 +637,9 @@ def _on_report(turn: _Turn, report: DisturbanceReport) -> None:
     if report.category in turn.policy.fire_categories:
         turn.notify(NoticeKind.FIRE_HAZARD, facts)
         turn.open_task(TaskKind.FIRE_HAZARD, Role.FIRE_SAFETY_OFFICER, ref=report_id)
-    if report.category in turn.policy.security_company_categories:
+    if report.category in turn.policy.security_company_categories and (
+        turn.policy.extra_rounds_before_verification or not s.law
+    ):
         turn.notify(NoticeKind.EXTRA_ROUNDS, facts)
 
 
@@ -508,12 +649,20 @@ def _on_verified(turn: _Turn, entry: ReportEntry) -> None:
         turn.notify(NoticeKind.CRIME_REPORT, turn.facts(entry))
     if entry.category in turn.policy.insurer_categories:
         turn.notify(NoticeKind.DAMAGE_CLAIM, turn.facts(entry))
+    if s.law and not turn.policy.extra_rounds_before_verification and entry.category in turn.policy.security_company_categories:
+        turn.notify(NoticeKind.EXTRA_ROUNDS, turn.facts(entry))
+    if s.law and s.stage is CaseStage.TERMINATION_REVIEW:
+        # A disturbance learned of later is a later ground: the 43 § window moves with it.
+        s.particularly_serious = s.particularly_serious or entry.severity is Severity.PARTICULARLY_SERIOUS
+        turn.set_window("termination_window_moved")
+        return
     if entry.severity is Severity.PARTICULARLY_SERIOUS:
         s.particularly_serious = True
         if s.stage in (CaseStage.TERMINATION_REVIEW, CaseStage.LEGAL_PROCESS):
             return
         if turn.policy.notify_social_services_when_particularly_serious:
-            turn.notify(NoticeKind.DISTURBANCE_NOTICE, turn.facts(entry))
+            # Not a duty here (12 kap. 42 § första stycket 6): policy tells social services anyway.
+            turn.notify(NoticeKind.DISTURBANCE_NOTICE, turn.facts(entry), required=False)
         turn.enter_termination_review()
         return
     if s.stage is CaseStage.REPORTED:
@@ -619,6 +768,18 @@ def _on_step(turn: _Turn, step: StepInput) -> None:
             task = s.tasks[step.task_id]
             turn.record("task_completed", actor, reason, task_id=task.task_id, task_kind=task.kind)
             turn.close_task(task.task_id)
+            if s.law and task.kind == TaskKind.DELIVER_BY_HAND:
+                _delivered_by_hand(turn, task, actor)
+        case RecordGroundLearned():
+            s.ground_learned_basis = str(step.basis)
+            if s.stage is CaseStage.TERMINATION_REVIEW:
+                turn.set_window("termination_window_moved", actor, reason, learned_at=step.learned_at)
+            else:
+                # Follow-up after a window closed unused: the later date opens a window again.
+                s.ground_learned_at = step.learned_at
+                turn.record("ground_learned_recorded", actor, reason, learned_at=step.learned_at.isoformat(),
+                            basis=step.basis)  # fmt: skip
+                turn.enter_termination_review()
         case _:
             raise TypeError(f"unknown step {type(step).__name__}")
 
@@ -698,12 +859,45 @@ def _on_clock(turn: _Turn, clock: Clock) -> None:
             turn.open_task(TaskKind.CHASE_ACKNOWLEDGEMENT, s.owner_role, ref=notice.notice_id)
 
 
+def _delivered_by_hand(turn: _Turn, task: TaskState, actor: Actor) -> None:
+    """A named member of staff confirms a notice delivered by hand: it counts as given now
+    (the lead's copy of an escalated task answers for the original too)."""
+    notice = turn.s.notice(task.ref or "")
+    turn.close_tasks(frozenset({TaskKind.DELIVER_BY_HAND}), ref=task.ref)
+    if notice is None or notice.delivered_at is not None:
+        return
+    turn.notice_given(notice, by=actor)
+    turn.record("notice_delivered_by_hand", actor, notice_id=notice.notice_id, notice_kind=notice.kind)
+
+
+def _on_delivered(turn: _Turn, event: NoticeDelivered) -> None:
+    """The channel delivered a notice: it counts as given from now, and only now does the
+    partner's acknowledgement clock run."""
+    s = turn.s
+    notice = s.notice(event.notice_id)
+    if notice is None or notice.delivered_at is not None or notice.undelivered:
+        return
+    turn.notice_given(notice, delivered_to=event.delivered_to)
+    turn.record("notice_delivered", notice_id=notice.notice_id, notice_kind=notice.kind,
+                partners=",".join(event.delivered_to))  # fmt: skip
+    days = turn.policy.acknowledgement_days.get(notice.kind)
+    if days and notice.acknowledged_at is None:
+        turn.start_clock(ClockKind.ACKNOWLEDGEMENT_DUE, turn.calendar.due_at(turn.now, days), ref=notice.notice_id)
+
+
 def _on_undelivered(turn: _Turn, event: NoticeUndelivered) -> None:
     s = turn.s
     notice = next((n for n in s.notices if n.notice_id == event.notice_id), None)
-    if notice is None or notice.undelivered:
+    if notice is None or notice.undelivered or notice.delivered_at is not None:
         return
-    s.notices = [n.model_copy(update={"undelivered": True}) if n is notice else n for n in s.notices]
+    if s.law and event.no_partner and not notice.required:
+        # Nobody takes a notice the law does not require (no security company in the directory).
+        s.notices = [n.model_copy(update={"no_partner": True}) if n is notice else n for n in s.notices]
+        turn.record("notice_not_taken", notice_id=notice.notice_id, notice_kind=notice.kind)
+        return
+    # A legal duty nobody takes, or a notice that could not be delivered: by hand, at once.
+    update = {"undelivered": True, "no_partner": True} if event.no_partner else {"undelivered": True}
+    s.notices = [n.model_copy(update=update) if n is notice else n for n in s.notices]
     turn.cancel_clocks(frozenset({ClockKind.ACKNOWLEDGEMENT_DUE}), ref=notice.notice_id)
     turn.record("notice_undelivered", notice_id=notice.notice_id, notice_kind=notice.kind, detail=event.detail[:200])
     turn.open_task(TaskKind.DELIVER_BY_HAND, s.owner_role, ref=notice.notice_id)
@@ -726,6 +920,10 @@ def _on_acknowledged(turn: _Turn, ack) -> None:
         return
     s.notices = [n.model_copy(update={"acknowledged_at": ack.at}) if n is notice else n for n in s.notices]
     turn.cancel_clocks(frozenset({ClockKind.ACKNOWLEDGEMENT_DUE}), ref=notice.notice_id)
+    if s.law and notice.delivered_at is None:
+        # A partner confirming receipt proves delivery, whatever the channel said before.
+        turn.notice_given(s.notice(notice.notice_id), delivered_to=(ack.partner_id,))
+        turn.close_tasks(frozenset({TaskKind.DELIVER_BY_HAND}), ref=notice.notice_id)
     turn.close_tasks(frozenset({TaskKind.CHASE_ACKNOWLEDGEMENT}), ref=notice.notice_id)
     turn.record("notice_acknowledged", notice_id=notice.notice_id, partner_id=ack.partner_id)
 

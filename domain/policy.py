@@ -120,6 +120,7 @@ class EscalationPolicy(Frozen):
     termination_window_months: int = Field(
         default=2,
         ge=1,
+        le=2,  # law, not a choice: a policy may shorten the window, never lengthen it (domain.law)
         description="Termination must be given within two months of the landlord learning of the ground. "
         "Source: jordabalken 12 kap. 43 § (NJA 2008 s. 243 for a contested criminal judgment).",
     )
@@ -194,6 +195,20 @@ class EscalationPolicy(Frozen):
         "Source: Trygg default (a partner outage never stalls a case).",
     )
     notice_initial_retry_seconds: float = Field(default=30.0, gt=0, description="First retry delay of a notice.")
+    owner_steps_by_housing_form: bool = Field(
+        default=True,
+        description="On a senior-housing (55+/70+) case the senior coordinator and the team lead take the owner's "
+        "steps; on an ordinary case the coordinator and the team lead; the other coordinator role only when the "
+        "case is assigned to that person. Source: DOMAIN.md 'The people' (seniorvärd for senior housing). "
+        "Applies to cases under rules 2.",
+    )
+    extra_rounds_before_verification: bool = Field(
+        default=True,
+        description="Ask the security company for extra rounds when a report arrives, before it is verified: "
+        "the patrol's on-site confirmation is how a night-time report gets verified, and the company receives "
+        "only the address and a time window, as a processor on the landlord's behalf (GDPR art. 28). False: "
+        "ask only once a report is verified. Source: Trygg default (README 'Partner notifications').",
+    )
     owner_role: Role = Field(default=Role.COORDINATOR, description="Who owns ordinary cases (bosocial samordnare).")
     senior_owner_role: Role = Field(
         default=Role.SENIOR_COORDINATOR, description="Who owns cases in senior housing 55+/70+ (seniorvärd)."

@@ -107,11 +107,31 @@ class ReportEntry(Frozen):
 
 
 class NoticeEntry(Frozen):
+    """A notice the case asked for, and what became of it. Under `rules` 2 a notice counts
+    as given only once `delivered_at` is set: by the channel's outcome, or by a named member
+    of staff completing its deliver-by-hand task (`delivered_by`)."""
+
     notice_id: str
     kind: NoticeKind
     requested_at: AwareDatetime
     undelivered: bool = False
     acknowledged_at: AwareDatetime | None = None
+    required: bool = Field(default=False, description="A legal duty (domain.law.LEGAL_DUTIES), not a courtesy.")
+    delivered_at: AwareDatetime | None = None
+    delivered_to: tuple[str, ...] = Field(default=(), description="Partner ids the channel delivered to.")
+    delivered_by: str | None = Field(default=None, description="Staff id who confirmed delivery by hand.")
+    no_partner: bool = Field(default=False, description="No partner in the directory takes this kind.")
+
+
+RULES_BEFORE_LAW = 1
+"""The ladder as it ran before domain.law: notices counted when requested, the termination
+window from entering review, steps judged on the state as it stood. Cases opened before the
+`law-rules` patch keep it, so their histories replay and their clocks stay as they were."""
+
+CURRENT_RULES = 2
+"""Delivery-driven notices, termination preconditions, the 43 § window from learning of the
+ground, steps judged at the moment they are taken, owner roles by housing form, outcomes
+checked against the record (README 'Legal invariants')."""
 
 
 class CaseState(BaseModel):
@@ -119,6 +139,11 @@ class CaseState(BaseModel):
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
+    rules: int = Field(
+        default=RULES_BEFORE_LAW,
+        description="Which rules the ladder applies to this case, fixed when it opens (CURRENT_RULES under the "
+        "`law-rules` patch) and carried through continue-as-new; a state recorded without it is an older case.",
+    )
     case_id: str
     workflow_id: str
     tenancy: TenancyRef
@@ -140,8 +165,20 @@ class CaseState(BaseModel):
     warning_proposed_at: AwareDatetime | None = Field(
         default=None, description="A coordinator's warning waits for the team lead (policy asks for approval)."
     )
-    social_services_notified_at: AwareDatetime | None = None
+    social_services_notified_at: AwareDatetime | None = Field(
+        default=None, description="Rules 2: when the notice to social services was delivered; rules 1: requested."
+    )
+    warned_at: AwareDatetime | None = Field(
+        default=None, description="Rules 2: when the warning (tillsägelse) reached the tenant, by letter or by hand."
+    )
     termination_window_closes_at: AwareDatetime | None = None
+    ground_report_id: str | None = Field(default=None, description="The verified report termination would rest on.")
+    ground_learned_at: AwareDatetime | None = Field(
+        default=None, description="When the landlord learned of the ground (12 kap. 43 §): the window runs from it."
+    )
+    ground_learned_basis: str | None = Field(
+        default=None, description="Why the tenancy lawyer recorded a later date (GroundBasis), if they did."
+    )
     prevention_workflow_id: str | None = None
     prevention_outcome: PreventionOutcome | None = None
     milestones: list[str] = Field(default_factory=list)
@@ -150,6 +187,11 @@ class CaseState(BaseModel):
     @property
     def is_closed(self) -> bool:
         return self.stage is CaseStage.CLOSED
+
+    @property
+    def law(self) -> bool:
+        """True when this case runs under domain.law (rules 2 or later)."""
+        return self.rules >= CURRENT_RULES
 
     @property
     def owner_role(self) -> Role:
@@ -169,6 +211,9 @@ class CaseState(BaseModel):
 
     def next_clock(self) -> Clock | None:
         return min(self.clocks.values(), key=lambda c: (c.fires_at, c.seq), default=None)
+
+    def notice(self, notice_id: str) -> NoticeEntry | None:
+        return next((n for n in self.notices if n.notice_id == notice_id), None)
 
     def next_due(self) -> datetime | None:
         return min((t.due_at for t in self.tasks.values()), default=None)

@@ -5,17 +5,23 @@ generically: the step name is the Update name on `DisturbanceCaseWorkflow`, and 
 JSON is the model. Steps of the prevention track are Updates on the prevention child
 workflow (`PREVENTION_STEP_MODELS` in domain.prevention).
 
-`refusal(state, step_name, step)` is the single check behind every Update validator:
-it returns a sentence a person understands, or None when the step may go ahead.
+`refusal(state, step_name, step, now)` is the single check behind every Update validator
+and handler: it returns a sentence a person understands, or None when the step may go
+ahead. Under the law's rules (`CaseState.law`) it judges the case as it stands at `now`,
+every due clock applied (`domain.ladder.settle`), and asks `domain.law` for the statute's
+checks; a case opened before them is judged as it always was.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from pydantic import Field
 
-from domain.models import Actor, Frozen, Role
+from domain import law
+from domain.law import GroundBasis
+from domain.models import SHORT_TEXT, Actor, Frozen, Role
 from domain.state import CaseStage, CaseState, Outcome, PreventionOutcome
 from domain.text import IsoDate, IsoDatetime, Ref, ShortText, StrictBool
 
@@ -117,6 +123,15 @@ class ApproveTermination(StepInput):
     )
 
 
+class RecordGroundLearned(StepInput):
+    """The tenancy lawyer records that the landlord learned of the ground later than the
+    report's receipt, e.g. when a contested criminal judgment became final (NJA 2008 s. 243):
+    the 43 § window and its warning clock move to run from that date. The reason says how."""
+
+    learned_at: AwareDatetime = Field(description="When the landlord learned of the ground; not in the future.")
+    basis: GroundBasis
+
+
 class RecordMilestone(StepInput):
     milestone: Milestone
 
@@ -146,6 +161,7 @@ STEP_MODELS: dict[str, type[StepInput]] = {
     "record_follow_up": RecordFollowUp,
     "escalate_to_prevention": EscalateToPrevention,
     "approve_termination": ApproveTermination,
+    "record_ground_learned": RecordGroundLearned,
     "record_milestone": RecordMilestone,
     "close_case": CloseCase,
     "add_note": AddNote,
@@ -170,6 +186,7 @@ STEP_ROLES: dict[str, frozenset[Role]] = {
     "record_follow_up": OWNERS | {Role.PREVENTION_TEAM},
     "escalate_to_prevention": OWNERS | {Role.PREVENTION_TEAM},
     "approve_termination": frozenset({Role.TENANCY_LAWYER}),
+    "record_ground_learned": frozenset({Role.TENANCY_LAWYER}),
     "record_milestone": OWNERS | {Role.TENANCY_LAWYER},
     "close_case": OWNERS | {Role.TENANCY_LAWYER},
     "add_note": STAFF,
@@ -191,6 +208,8 @@ STEP_STAGES: dict[str, frozenset[CaseStage]] = {
     "record_follow_up": frozenset({CaseStage.FOLLOW_UP}),
     "escalate_to_prevention": frozenset({CaseStage.DIALOGUE, CaseStage.FOLLOW_UP}),
     "approve_termination": frozenset({CaseStage.TERMINATION_REVIEW}),
+    # In follow-up only after a window closed unused (the case knows a ground): a later date reopens it.
+    "record_ground_learned": frozenset({CaseStage.TERMINATION_REVIEW, CaseStage.FOLLOW_UP}),
     "record_milestone": frozenset({CaseStage.LEGAL_PROCESS}),
     "close_case": ANY_OPEN,
     "add_note": ANY_OPEN,
@@ -237,23 +256,84 @@ def _names(values) -> str:
     return ", ".join(sorted(str(v) for v in values))
 
 
-def refusal(state: CaseState | None, name: str, step: StepInput) -> str | None:
-    """Why this step may not be taken now, in words for the person who tried; None if it may."""
+OWNER_STEPS = frozenset(name for name, roles in STEP_ROLES.items() if Role.COORDINATOR in roles) - {
+    "add_note",
+    "complete_task",
+}
+"""The owner's steps: on a case under the law's rules, the coordinator role of the case's
+housing form and the team lead take them (policy `owner_steps_by_housing_form`)."""
+
+COORDINATOR_ROLES = frozenset({Role.COORDINATOR, Role.SENIOR_COORDINATOR})
+
+
+def refusal(state: CaseState | None, name: str, step: StepInput, now: datetime) -> str | None:
+    """Why this step may not be taken at `now`, in words for the person who tried; None if it may."""
     if name not in STEP_MODELS or not isinstance(step, STEP_MODELS[name]):
         return f"There is no step called '{name}'."
     if state is None:
         return "No case is open for this tenancy yet; a report opens one."
+    if state.law:
+        from domain.ladder import settle  # the ladder imports this module's step models
+
+        before, state = state, settle(state, now)
+        if state.is_closed and not before.is_closed:
+            return f"This case closed at {state.closed_at.isoformat()} ({state.outcome}), before this step."
+        window_closed = before.stage is CaseStage.TERMINATION_REVIEW and state.stage is not before.stage
+        if name == "approve_termination" and window_closed and not state.is_closed:
+            return law.window_refusal(before, now)  # its clock had not run yet: a worker down at the deadline
     if state.is_closed:
         return f"This case is closed ({state.outcome}). A new report opens a new case."
     role = step.actor.role
     if role not in STEP_ROLES[name]:
         return f"'{name}' needs one of the roles {_names(STEP_ROLES[name])}; you act as {role}."
+    if state.law and name in OWNER_STEPS and not _takes_owner_steps(state, step.actor):
+        return (
+            f"On a case in {state.tenancy.housing_form} housing the owner's steps are for the {state.owner_role} "
+            f"and the team lead, or a {role} the case is assigned to (assign). Source: DOMAIN.md 'The people'."
+        )
     if state.stage not in STEP_STAGES[name]:
         return (
             f"'{name}' is not possible while the case is in stage '{state.stage}'. "
             f"It is possible in: {_names(STEP_STAGES[name])}."
         )
+    if state.law:
+        return _law_refusal(state, step, now)
     return _input_refusal(state, name, step)
+
+
+def _takes_owner_steps(state: CaseState, actor: Actor) -> bool:
+    """Owner roles follow housing form: the case's own coordinator role, or the team lead;
+    the other coordinator role only as the case's assignee."""
+    if actor.role not in COORDINATOR_ROLES or not state.policy.owner_steps_by_housing_form:
+        return True
+    return actor.role is state.owner_role or actor.id == state.assignee
+
+
+def _law_refusal(state: CaseState, step: StepInput, now: datetime) -> str | None:
+    """The input checks of a case under the law's rules, judged at `now` (rules 2)."""
+    match step:
+        case IssueWarning():
+            reason = law.warning_refusal(state)
+            if reason is not None:
+                return reason
+            if state.warning_proposed_at is not None and step.actor.role is not Role.TEAM_LEAD:
+                return "A warning on this case already waits for the team lead's approval (approve_warning)."
+            return None
+        case EscalateToPrevention() if step.meeting_at is not None and step.meeting_at < now:
+            return f"The first meeting cannot lie in the past ({step.meeting_at.isoformat()})."
+        case ApproveTermination() if step.approved:
+            if step.termination_date is not None and step.termination_date < now.astimezone(UTC).date():
+                return f"The day the lease ends cannot lie in the past ({step.termination_date.isoformat()})."
+            return law.termination_refusal(state, now)
+        case CloseCase():
+            reason = law.outcome_refusal(state, step.outcome)
+            if reason is not None:
+                return reason
+        case RecordGroundLearned():
+            if state.stage is CaseStage.FOLLOW_UP and state.ground_learned_at is None:
+                return "No termination window ran on this case; a date of learning moves a window, it opens none."
+            return law.ground_learned_refusal(state, step.learned_at, now)
+    return _input_refusal(state, "", step)
 
 
 def _input_refusal(state: CaseState, name: str, step: StepInput) -> str | None:
@@ -290,6 +370,8 @@ def _input_refusal(state: CaseState, name: str, step: StepInput) -> str | None:
             allowed = closing_outcomes(state)
             if step.outcome not in allowed:
                 return f"A case in stage '{state.stage}' can close as: {_names(allowed)}; not as '{step.outcome}'."
+        case RecordGroundLearned():
+            return "This case runs by the rules it was opened with, which keep the window from termination review."
         case CompleteTask():
             task = state.tasks.get(step.task_id)
             if task is None:
@@ -321,5 +403,10 @@ def allowed_steps(state: CaseState | None, role: Role | None = None) -> tuple[st
             continue
         if name == "complete_task" and not any(t.kind in SIDE_TASKS for t in state.tasks.values()):
             continue
+        if name == "record_ground_learned" and (not state.law or state.ground_learned_at is None):
+            continue
+        if state.law and name in OWNER_STEPS and role in COORDINATOR_ROLES and state.policy.owner_steps_by_housing_form:
+            if role is not state.owner_role and state.assignee is None:
+                continue  # the other coordinator role acts only as the case's assignee
         names.append(name)
     return tuple(names)

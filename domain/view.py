@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, Field
 
+from domain import law
 from domain.models import Category, Frozen, HousingForm, Role, Severity, SourceKind
+from domain.policy import TaskKind
+from domain.records import NoticeKind
 from domain.state import CaseStage, CaseState, ClockKind, Outcome, PreventionOutcome
 from domain.steps import allowed_steps
 
@@ -41,6 +44,44 @@ class ClockView(Frozen):
     fires_at: AwareDatetime
 
 
+class LegalDutyView(Frozen):
+    """One legal duty of the case (domain.law.LEGAL_DUTIES) and where it stands: whether the
+    law asks for it now, and of its latest notice when it was sent, delivered (by a partner,
+    or by hand by the named staff id) and acknowledged; `by_hand` while a deliver-by-hand
+    task for it is open."""
+
+    kind: NoticeKind
+    basis: str
+    required: bool
+    sent_at: AwareDatetime | None = None
+    delivered_at: AwareDatetime | None = None
+    delivered_by: str | None = None
+    acknowledged_at: AwareDatetime | None = None
+    by_hand: bool = False
+
+
+def legal_duties(state: CaseState) -> tuple[LegalDutyView, ...]:
+    rows = []
+    for kind, basis in law.LEGAL_DUTIES.items():
+        notice = next((n for n in reversed(state.notices) if n.kind is kind), None)
+        by_hand = notice is not None and any(
+            t.kind == TaskKind.DELIVER_BY_HAND and t.ref == notice.notice_id for t in state.tasks.values()
+        )
+        rows.append(
+            LegalDutyView(
+                kind=kind,
+                basis=basis,
+                required=law.duty_required(state, kind),
+                sent_at=notice.requested_at if notice else None,
+                delivered_at=notice.delivered_at if notice else None,
+                delivered_by=notice.delivered_by if notice else None,
+                acknowledged_at=notice.acknowledged_at if notice else None,
+                by_hand=by_hand,
+            )
+        )
+    return tuple(rows)
+
+
 class CaseView(Frozen):
     case_id: str
     workflow_id: str
@@ -64,6 +105,10 @@ class CaseView(Frozen):
     warning_issued_at: AwareDatetime | None
     social_services_notified_at: AwareDatetime | None
     termination_window_closes_at: AwareDatetime | None
+    rules: int = 1
+    warned_at: AwareDatetime | None = None
+    ground_learned_at: AwareDatetime | None = None
+    legal_duties: tuple[LegalDutyView, ...] = ()
     prevention_workflow_id: str | None
     prevention_outcome: PreventionOutcome | None
     milestones: tuple[str, ...]
@@ -120,6 +165,10 @@ def view_of(state: CaseState, role: Role | None = None) -> CaseView:
         warning_issued_at=state.warning_issued_at,
         social_services_notified_at=state.social_services_notified_at,
         termination_window_closes_at=state.termination_window_closes_at,
+        rules=state.rules,
+        warned_at=state.warned_at,
+        ground_learned_at=state.ground_learned_at,
+        legal_duties=legal_duties(state) if state.law else (),
         prevention_workflow_id=state.prevention_workflow_id,
         prevention_outcome=state.prevention_outcome,
         milestones=tuple(state.milestones),

@@ -34,7 +34,9 @@ from domain.records import (
 
 class StandIns:
     """In-memory register and partner channel. `failing_notices` maps a notice kind to
-    'outage' (every attempt fails, retryable) or 'permanent' (PermanentDeliveryError)."""
+    'outage' (every attempt fails, retryable), 'permanent' (PermanentDeliveryError) or
+    'no_partner' (no partner in the directory takes it: the outcome says `skipped`, as
+    activities.notify answers); every other notice is delivered."""
 
     def __init__(
         self,
@@ -175,6 +177,9 @@ class StandIns:
             )
         if failure == "outage":
             raise RuntimeError("partner endpoint unreachable")
+        if failure == "no_partner":
+            self.calls.append((ActivityName.SEND_NOTICE, request))
+            return NoticeOutcome(notice_id=request.notice_id, skipped=True)
         if self.notice_attempts[request.notice_id] == 1:
             self.calls.append((ActivityName.SEND_NOTICE, request))
         return NoticeOutcome(notice_id=request.notice_id, delivered_to=(f"partner-{request.kind}",), redacted=redacted)
@@ -222,13 +227,14 @@ def report(
     ref: str | None = None,
     category: Category = Category.NOISE,
     severity: Severity = Severity.NORMAL,
+    occurred_at: datetime | None = None,
 ) -> DisturbanceReport:
     return DisturbanceReport(
         external_ref=ref or f"ext-{uuid.uuid4().hex[:8]}",
         source_kind=SourceKind.NEIGHBOUR,
         category=category,
         severity=severity,
-        occurred_at=datetime.now(UTC) - timedelta(hours=3),
+        occurred_at=occurred_at or datetime.now(UTC) - timedelta(hours=3),
         place="stairwell B",
         tenancy=tenancy_ref,
     )
@@ -315,6 +321,18 @@ class CaseDriver:
         await self.step("record_contact", RecordContact(actor=COORDINATOR, reason="home visit", method="visit"))
         await self.step("record_dialogue", RecordDialogue(actor=COORDINATOR, reason="no change agreed", resolved=False))
         return await self.step("issue_warning", IssueWarning(actor=COORDINATOR, reason="disturbances go on"))
+
+    async def warning_delivered(self) -> datetime:
+        """Wait until the warning reached the tenant (notices go out in the background) and
+        return when: under the law's rules the warning counts from then."""
+        from tests.helpers import eventually
+
+        async def delivered() -> datetime:
+            view = await self.view()
+            assert view.warned_at is not None, "the warning has not reached the tenant yet"
+            return view.warned_at
+
+        return await eventually(delivered)
 
     def prevention(self, workflow_id: str) -> "PreventionDriver":
         return PreventionDriver(self.client.get_workflow_handle(workflow_id))

@@ -29,6 +29,7 @@ from tests.standins import (
     COORDINATOR,
     LAWYER,
     PREVENTION,
+    SENIOR_COORDINATOR,
     TEAM_LEAD,
     CaseDriver,
     StandIns,
@@ -42,11 +43,13 @@ from tests.standins import (
 
 
 async def _case_in_prevention(client, queue):
-    """Warned, then a new verified report during follow-up: the prevention track starts."""
+    """Warned, the warning delivered, then a disturbance after it, verified during follow-up:
+    the prevention track starts (and termination could later rest on that disturbance)."""
     home = tenancy()
     case = CaseDriver(client, await file_report(client, queue, report(home)))
     await case.warn_after_dialogue()
-    await file_report(client, queue, report(home, ref="second-night"))
+    warned_at = await case.warning_delivered()
+    await file_report(client, queue, report(home, ref="second-night", occurred_at=warned_at + timedelta(milliseconds=1)))
     view = await case.verify_pending()
     assert view.stage is CaseStage.PREVENTION
     track = case.prevention(view.prevention_workflow_id)
@@ -101,11 +104,12 @@ async def test_warning_then_quiet_period_closes_case_as_corrected(time_env):
         case = CaseDriver(client, await file_report(client, queue, report(tenancy())))
         view = await case.warn_after_dialogue()
         assert view.stage is CaseStage.FOLLOW_UP
-        assert view.social_services_notified_at is not None
+        assert view.social_services_notified_at is None, "asked for, not yet delivered"
 
         async def warning_notices_sent():
             sent = set(standins.notice_kinds())
             assert {NoticeKind.WARNING_TO_TENANT, NoticeKind.WARNING_COPY, NoticeKind.DISTURBANCE_NOTICE} <= sent
+            assert (await case.view()).social_services_notified_at is not None, "delivered: the notice counts"
 
         await eventually(warning_notices_sent)  # notices go out in the background, after the step returns
         for notice in standins.of(ActivityName.SEND_NOTICE):
@@ -202,7 +206,7 @@ async def test_failed_plan_goes_to_termination_approved_inside_the_window(time_e
     async with case_worker(client, standins) as queue:
         case, track = await _case_in_termination_review(client, queue)
         view = await case.view(Role.TENANCY_LAWYER)
-        assert view.allowed_steps == ("approve_termination", "close_case", "add_note")
+        assert view.allowed_steps == ("approve_termination", "record_ground_learned", "close_case", "add_note")
         assert [t.role for t in view.open_tasks] == [Role.TENANCY_LAWYER]
         view = await case.step("approve_termination", ApproveTermination(actor=LAWYER, reason="ground holds"))
         assert view.stage is CaseStage.LEGAL_PROCESS and view.termination_window_closes_at is None
@@ -260,7 +264,7 @@ async def test_overdue_first_contact_reminds_then_escalates_to_team_lead(time_en
     client, standins = time_env.client, StandIns()
     async with case_worker(client, standins) as queue:
         case = CaseDriver(client, await file_report(client, queue, report(tenancy(HousingForm.SENIOR_70))))
-        view = await case.verify_pending()
+        view = await case.verify_pending(SENIOR_COORDINATOR)
         contact = [t for t in view.open_tasks if t.kind == TaskKind.FIRST_CONTACT][0]
         assert contact.role is Role.SENIOR_COORDINATOR, "senior housing goes to the seniorvärd"
         await time_env.sleep(contact.due_at - view.opened_at + timedelta(hours=1))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import timedelta
 
 import pytest
 from temporalio.api.enums.v1 import EventType
@@ -127,7 +128,8 @@ async def test_prevention_steps_are_refused_out_of_order_on_the_child(time_env):
 async def test_termination_without_social_services_notice_is_refused(time_env):
     client, standins = time_env.client, StandIns()
     async with case_worker(client, standins) as queue:
-        case = CaseDriver(client, await file_report(client, queue, report(tenancy())))
+        home = tenancy()
+        case = CaseDriver(client, await file_report(client, queue, report(home)))
         await case.verify_pending()
         await case.step("record_contact", RecordContact(actor=COORDINATOR, reason="called", method="call"))
         await case.step("record_dialogue", RecordDialogue(actor=COORDINATOR, reason="no change", resolved=False))
@@ -149,8 +151,16 @@ async def test_termination_without_social_services_notice_is_refused(time_env):
 
         await eventually(in_review)
         message = await _refused(case, "approve_termination", ApproveTermination(actor=LAWYER, reason="enough"))
-        assert message.startswith("Termination needs a prior notice to social services (jordabalken 12 kap. 25 §")
+        assert message.startswith("Termination is not possible yet; it needs a warning (tillsägelse) delivered")
+        assert "a notice to social services that was delivered (12 kap. 25 §, RH 2004:38)" in message
         await case.step("issue_warning", IssueWarning(actor=COORDINATOR, reason="warning and notice now"))
+        warned_at = await case.warning_delivered()
+        message = await _refused(case, "approve_termination", ApproveTermination(actor=LAWYER, reason="enough"))
+        assert "a verified disturbance that occurred after the warning was delivered" in message, (
+            "seconds after a first warning the disturbances cannot have gone on after it (12 kap. 42 §)"
+        )
+        await file_report(client, queue, report(home, ref="after-warning", occurred_at=warned_at + timedelta(milliseconds=1)))
+        await case.verify_pending()
         view = await case.step("approve_termination", ApproveTermination(actor=LAWYER, reason="enough"))
         assert view.stage is CaseStage.LEGAL_PROCESS
 
@@ -214,7 +224,7 @@ async def test_continue_as_new_carries_the_whole_case(time_env):
     client, standins = time_env.client, StandIns()
     async with case_worker(client, standins) as queue:
         home = tenancy()
-        handle = await file_report(client, queue, report(home, ref="r-1"), max_history_events_before_continue=30)
+        handle = await file_report(client, queue, report(home, ref="r-1"), max_history_events_before_continue=50)
         first_run = handle.result_run_id
         case = CaseDriver(client, handle)
         await case.verify_pending()

@@ -182,6 +182,12 @@ async def test_a_warned_case_is_in_the_register_and_every_notice_reached_its_par
             assert [r["status"] for r in sent] == ["sent"] * 5
 
         await eventually(all_delivered, timeout=20)
+
+        async def the_law_counts_them_given():
+            view = await case.view()
+            assert view.warned_at is not None and view.social_services_notified_at is not None
+
+        await eventually(the_law_counts_them_given)
         await assert_nothing_personal_in_search_attributes(case.handle)
         await case.handle.terminate("test over")
 
@@ -191,6 +197,9 @@ async def test_a_warned_case_is_in_the_register_and_every_notice_reached_its_par
         "follow_up", area, "noise", case.handle.id
     )  # fmt: skip
     events = await pg_pool.fetch("SELECT kind, actor_id, actor_role, data FROM case_events WHERE case_id = $1 ORDER BY seq", case_id)
+    delivered = {json.loads(e["data"])["notice_kind"] for e in events if e["kind"] == "notice_delivered"}
+    assert {"warning_to_tenant", "disturbance_notice"} <= delivered, "the channel's deliveries are on the record"
+    events = [e for e in events if e["kind"] != "notice_delivered"]  # they interleave as partners answer
     assert [(e["kind"], e["actor_id"], e["actor_role"]) for e in events] == [
         ("case_opened", "trygg", "system"),
         ("report_received", "trygg", "system"),
@@ -343,9 +352,15 @@ async def test_a_signed_acknowledgement_reaches_the_case_and_stops_its_reminder(
     async with trygg(local_env, pg_pool) as stack:
         api = await api_for(stack.directory)
         case = await open_case(stack, home(area))
-        view = await warn(case)
-        waiting = [c for c in view.clocks if c.kind is ClockKind.ACKNOWLEDGEMENT_DUE]
-        assert len(waiting) == 2, "the disturbance notice and the warning copy wait for social services"
+        await warn(case)
+
+        async def delivered_and_waiting():
+            view = await case.view()
+            waiting = [c for c in view.clocks if c.kind is ClockKind.ACKNOWLEDGEMENT_DUE]
+            assert len(waiting) == 2, "the disturbance notice and the warning copy, once delivered, wait for social services"
+            return view
+
+        view = await eventually(delivered_and_waiting, timeout=20)
 
         async def notice_arrived():
             assert "disturbance_notice" in kinds(stack.social)

@@ -7,7 +7,9 @@ histories of the previous shapes, which replay through the old branches of
 write was an activity of its own, `before_local_writes_*` when a turn's writes were one
 batch activity, and today's run that batch as a local activity. The prevention track has
 one more shape: `before_task_clocks_*` were recorded before its tasks had reminder and
-escalation clocks (`workflows.prevention.PREVENTION_TASK_CLOCKS`)."""
+escalation clocks (`workflows.prevention.PREVENTION_TASK_CLOCKS`). `law_*` were recorded
+under `workflows.case.LAW_RULES` (cases by the law's rules, CaseState.rules 2); every
+history recorded before it replays through the old ladder (rules 1)."""
 
 from __future__ import annotations
 
@@ -118,3 +120,25 @@ async def test_dropping_the_prevention_task_clocks_is_caught_on_a_track_that_esc
         raise_on_replay_failure=False,
     )
     assert isinstance(result.replay_failure, NondeterminismError)
+
+
+@workflow.defn(name="DisturbanceCaseWorkflow", sandboxed=False)
+class CaseWithoutLawRules(DisturbanceCaseWorkflow):
+    """A careless change: someone drops the `law-rules` patch and opens cases by the old ladder."""
+
+    @workflow.run
+    async def run(self, input: CaseInput):
+        return await super().run(input)
+
+    def _rules(self) -> int:
+        return 1
+
+
+async def test_dropping_the_law_rules_is_caught_on_a_case_opened_under_them():
+    replayer = Replayer(workflows=[CaseWithoutLawRules], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(
+        _load(Path(__file__).parent / "histories" / "law_notice_nobody_takes_by_hand.json"),
+        raise_on_replay_failure=False,
+    )
+    assert isinstance(result.replay_failure, NondeterminismError)
+

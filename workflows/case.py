@@ -42,11 +42,13 @@ with workflow.unsafe.imports_passed_through():
         ClockFired,
         IntakeRefused,
         NoticeAcknowledged,
+        NoticeDelivered,
         NoticeRedacted,
         NoticeUndelivered,
         PreventionFinished,
         PreventionResult,
         ReportReceived,
+        notice_outcome_event,
     )
     from domain.intake import (
         CASE_CLOSING,
@@ -69,7 +71,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.policy import EscalationPolicy, TaskKind
     from domain.records import ActivityName, IntakeIncidentRecord, NoticeAcknowledgement, NoticeOutcome, NoticeRequest
     from domain.refusals import INTAKE_REFUSED, NO_CASE, IntakeRefusal, join_problems
-    from domain.state import CaseState, ReportEntry
+    from domain.state import CURRENT_RULES, RULES_BEFORE_LAW, CaseState, ReportEntry
     from domain.steps import (
         AddNote,
         ApproveTermination,
@@ -82,6 +84,7 @@ with workflow.unsafe.imports_passed_through():
         RecordContact,
         RecordDialogue,
         RecordFollowUp,
+        RecordGroundLearned,
         RecordMilestone,
         RejectReport,
         StepInput,
@@ -115,6 +118,12 @@ REPORTLESS_START = timedelta(seconds=30)
 """How long a run started without a report (the Update that came with it was refused)
 waits for one before it ends with no case: no workflow stays open with no case."""
 
+LAW_RULES = "law-rules"
+"""Patch id: a case opened under it runs by the law's rules (CaseState.rules 2: notices
+count when delivered, termination preconditions, the 43 § window from learning of the
+ground, steps judged at their moment). Asked once, when the case opens; the rules then
+travel in the state through continue-as-new, so a case opened before keeps its ladder."""
+
 
 def case_workflow_id(tenancy_id: str) -> str:
     """The one workflow id a tenancy's case runs under (one open case per tenancy)."""
@@ -147,6 +156,7 @@ class DisturbanceCaseWorkflow:
             *(PreventionFinished(result=r) for r in input.pending_prevention_results),
             *input.pending_undelivered,
             *input.pending_redactions,
+            *input.pending_delivered,
         ]
         self._lock = asyncio.Lock()
         self._notices_in_flight = 0
@@ -177,9 +187,9 @@ class DisturbanceCaseWorkflow:
             if self._state is not None and self._state.is_closed:
                 break
             if self._should_continue_as_new():
-                await workflow.wait_condition(self._quiet)
+                await self._until_quiet()
                 workflow.continue_as_new(self._continue_input(self._state))
-        await workflow.wait_condition(self._quiet)
+        await self._until_quiet()
         fresh = [r for r in self._reports if r.external_ref not in self._state.external_refs()]
         if fresh:
             # Reports that came in while the case was closing open the next case.
@@ -259,7 +269,7 @@ class DisturbanceCaseWorkflow:
 
     async def _open(self, report: DisturbanceReport, policy: EscalationPolicy) -> None:
         case_id = f"{report.tenancy.tenancy_id}.{workflow.uuid4().hex[:12]}"
-        state, commands = open_case(report, workflow.now(), policy, case_id, workflow.info().workflow_id)
+        state, commands = open_case(report, workflow.now(), policy, case_id, workflow.info().workflow_id, self._rules())
         await self._commit(state, commands)
 
     async def _policy_in_force(self) -> EscalationPolicy:
@@ -278,6 +288,10 @@ class DisturbanceCaseWorkflow:
             and not self._reports
             and workflow.all_handlers_finished()
         )
+
+    def _rules(self) -> int:
+        """The rules a case opened now runs by, for its whole life (LAW_RULES)."""
+        return CURRENT_RULES if workflow.patched(LAW_RULES) else RULES_BEFORE_LAW
 
     def _closed(self) -> bool:
         return self._state is not None and self._state.is_closed
@@ -324,6 +338,19 @@ class DisturbanceCaseWorkflow:
     def _quiet(self) -> bool:
         return workflow.all_handlers_finished() and self._notices_in_flight == 0
 
+    async def _until_quiet(self) -> None:
+        """Quiet, and still quiet once every task of this activation had its turn: an Update
+        that arrives in the activation that would continue-as-new registers as in progress
+        only when its task runs, and a continue-as-new issued before it precedes its
+        acceptance, which the server refuses ("ContinueAsNew must be the last command").
+        A delivered notice waking the loop made that race common; asyncio.sleep(0) yields
+        without a timer, so it adds no command."""
+        while True:
+            await workflow.wait_condition(self._quiet)
+            await asyncio.sleep(0)
+            if self._quiet():
+                return
+
     def _should_continue_as_new(self) -> bool:
         info = workflow.info()
         limit = self._input.max_history_events_before_continue
@@ -339,6 +366,7 @@ class DisturbanceCaseWorkflow:
             pending_undelivered=[e for e in self._events if isinstance(e, NoticeUndelivered)],
             pending_refusals=list(self._refusals),
             pending_redactions=[e for e in self._events if isinstance(e, NoticeRedacted)],
+            pending_delivered=[e for e in self._events if isinstance(e, NoticeDelivered)],
             search_attributes=self._input.search_attributes,
             max_history_events_before_continue=self._input.max_history_events_before_continue,
         )
@@ -360,7 +388,7 @@ class DisturbanceCaseWorkflow:
         match command:
             case Notify(request=request):
                 self._notices_in_flight += 1
-                task = asyncio.create_task(self._send_notice(request, state.policy))
+                task = asyncio.create_task(self._send_notice(request, state.policy, state.law))
                 self._notice_tasks.add(task)
                 task.add_done_callback(self._notice_tasks.discard)
             case StartPrevention(input=child_input):
@@ -376,9 +404,12 @@ class DisturbanceCaseWorkflow:
                 except Exception:  # the track may have ended already
                     workflow.logger.info("prevention track already gone", extra={"workflow": child_id})
 
-    async def _send_notice(self, request: NoticeRequest, policy: EscalationPolicy) -> None:
+    async def _send_notice(self, request: NoticeRequest, policy: EscalationPolicy, law: bool) -> None:
         """Deliver one notice without holding up the case. A partner outage or a permanent
-        refusal becomes a `deliver_by_hand` task, never a failed or stalled case."""
+        refusal becomes a `deliver_by_hand` task, never a failed or stalled case. Under the
+        law's rules (`law`) the ladder hears every outcome, delivered or not (no partner takes
+        it included), since a legal notice counts only once delivered; a case opened before
+        hears only of failures, as it always did, so its history does not change."""
         try:
             outcome = await workflow.execute_activity(
                 ActivityName.SEND_NOTICE,
@@ -389,7 +420,9 @@ class DisturbanceCaseWorkflow:
             )
             if outcome.redacted:
                 self._events.append(NoticeRedacted(notice_id=request.notice_id))
-            if outcome.failed_permanently:
+            if law:
+                self._events.append(notice_outcome_event(outcome))
+            elif outcome.failed_permanently:
                 detail = "failed permanently for " + ", ".join(outcome.failed_permanently)
                 self._events.append(NoticeUndelivered(notice_id=request.notice_id, detail=detail))
         except ActivityError as err:
@@ -579,7 +612,9 @@ class DisturbanceCaseWorkflow:
 
     # -- staff steps: Updates with synchronous validators -------------------------------------
     def _validate(self, name: str, step: StepInput) -> None:
-        reason = refusal(self._state, name, step)
+        """Judged at this moment, every due clock applied (domain.steps.refusal), in the
+        validator and again in the handler."""
+        reason = refusal(self._state, name, step, workflow.now())
         if reason is not None:
             raise ApplicationError(reason, type="StepRefused", non_retryable=True)
 
@@ -669,6 +704,14 @@ class DisturbanceCaseWorkflow:
     @approve_termination.validator
     def _check_approve_termination(self, step: ApproveTermination) -> None:
         self._validate("approve_termination", step)
+
+    @workflow.update(name="record_ground_learned")
+    async def record_ground_learned(self, step: RecordGroundLearned) -> CaseView:
+        return await self._take("record_ground_learned", step)
+
+    @record_ground_learned.validator
+    def _check_record_ground_learned(self, step: RecordGroundLearned) -> None:
+        self._validate("record_ground_learned", step)
 
     @workflow.update(name="record_milestone")
     async def record_milestone(self, step: RecordMilestone) -> CaseView:
