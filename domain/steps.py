@@ -14,14 +14,14 @@ checks; a case opened before them is judged as it always was.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from pydantic import Field
 
 from domain import law
 from domain.law import GroundBasis
-from domain.models import SHORT_TEXT, Actor, Frozen, Role
+from domain.models import Actor, Frozen, Role
 from domain.state import CaseStage, CaseState, Outcome, PreventionOutcome
 from domain.text import IsoDate, IsoDatetime, Ref, ShortText, StrictBool
 
@@ -128,7 +128,7 @@ class RecordGroundLearned(StepInput):
     report's receipt, e.g. when a contested criminal judgment became final (NJA 2008 s. 243):
     the 43 § window and its warning clock move to run from that date. The reason says how."""
 
-    learned_at: AwareDatetime = Field(description="When the landlord learned of the ground; not in the future.")
+    learned_at: IsoDatetime = Field(description="When the landlord learned of the ground; not in the future.")
     basis: GroundBasis
 
 

@@ -66,7 +66,16 @@ _WORKFLOW_TASK_EVENTS = {
 }
 
 
-_IDLE_AFTER = {EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED}
+_IDLE_AFTER = {
+    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+    # The commands of a completed task: under the law's rules a delivered notice is a turn
+    # of its own (its register write, the case's next timer), after which the case is idle.
+    EventType.EVENT_TYPE_TIMER_STARTED,
+    EventType.EVENT_TYPE_TIMER_CANCELED,
+    EventType.EVENT_TYPE_MARKER_RECORDED,
+    EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+}
 
 
 async def _event_count(client: Client, workflow_id: str, *, workflow_tasks: bool = True) -> int:
