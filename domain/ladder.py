@@ -564,6 +564,10 @@ def _on_event(turn: _Turn, event: Any) -> None:
             _on_undelivered(turn, event)
         case NoticeAcknowledged(acknowledgement=ack):
             _on_acknowledged(turn, ack)
+        case NoticeRedacted():
+            _on_redacted(turn, event)
+        case IntakeRefused(refusal=refused):
+            _on_intake_refused(turn, refused)
         case PreventionFinished(result=result):
             if result.case_id == s.case_id and s.stage is CaseStage.PREVENTION:
                 _on_prevention_finished(turn, result.outcome)

@@ -51,7 +51,7 @@ def test_the_check_is_a_side_task_closed_by_complete_task():
     [check] = [t for t in state.tasks.values() if t.kind == TaskKind.CHECK_REDACTION]
     step = CompleteTask(actor=OWNER, reason="checked: the place named a neighbour", task_id=check.task_id)
     assert "complete_task" in allowed_steps(state, Role.COORDINATOR)
-    assert refusal(state, "complete_task", step) is None
+    assert refusal(state, "complete_task", step, START) is None
     state, _ = decide(state, step, START)
     assert check.task_id not in state.tasks
 

@@ -8,6 +8,8 @@ working afterwards; and nothing may be recorded for the refused input."""
 
 from __future__ import annotations
 
+import asyncio
+
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -103,8 +105,19 @@ async def _quiet(handle) -> None:
     """The first turn written and its notices sent: the history stays as it is until the next input."""
     description = await handle.describe()
     assert not description.raw_description.pending_activities
-    last = (await handle.fetch_history()).events[-1]
-    assert last.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    events = (await handle.fetch_history()).events
+    # The last task completed; under the law's rules a delivered notice is a turn of its own,
+    # whose commands (a register write, the next timer) follow that task's completion.
+    idle_after = {
+        EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+        EventType.EVENT_TYPE_TIMER_STARTED,
+        EventType.EVENT_TYPE_TIMER_CANCELED,
+        EventType.EVENT_TYPE_MARKER_RECORDED,
+        EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+    }
+    assert events[-1].event_type in idle_after
+    await asyncio.sleep(0.3)
+    assert len((await handle.fetch_history()).events) == len(events), "nothing more is coming"
 
 
 async def _has_case(handle) -> None:
