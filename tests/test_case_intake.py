@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from temporalio.common import RawValue
 from temporalio.api.enums.v1 import EventType
 from temporalio import workflow
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowFailureError, WorkflowUpdateFailedError
@@ -395,7 +396,7 @@ class CaseOnTheStartersPolicy(DisturbanceCaseWorkflow):
     """A careless change: someone goes back to the policy in the start input."""
 
     @workflow.run
-    async def run(self, input: CaseInput):
+    async def run(self, input: RawValue = None):  # type: ignore[assignment]
         return await super().run(input)
 
     async def _policy_in_force(self):
@@ -479,3 +480,21 @@ async def test_a_report_in_a_closing_cases_last_moments_is_sent_again_by_the_cli
         standins.notice_gate.set()
         receipt = await asyncio.wait_for(filing, 20)
         assert receipt.case_id != first.case_id and receipt.stage == "reported" and not receipt.duplicate
+
+
+async def test_a_start_input_that_is_no_case_input_fails_its_run_at_once_naming_the_field(time_env):
+    """Decoded by the case itself: a bad start input fails the run with one line, instead
+    of failing every workflow task and leaving a run with no case."""
+    client, standins = time_env.client, StandIns()
+    async with case_worker(client, standins) as queue:
+        home = tenancy()
+        handle = await client.start_workflow(
+            "DisturbanceCaseWorkflow", {"pending_reports": "not a list", "search_attributes": False},
+            id=case_workflow_id(home.tenancy_id), task_queue=queue,
+        )  # fmt: skip
+        with pytest.raises(WorkflowFailureError) as failed:
+            await handle.result()
+        cause = failed.value.cause
+        assert isinstance(cause, ApplicationError) and cause.type == "StartRefused" and cause.non_retryable
+        assert "pending_reports" in cause.message and "not a list" not in cause.message
+        assert standins.calls == [], "nothing recorded"

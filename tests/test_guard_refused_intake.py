@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from temporalio.common import RawValue
 from temporalio.client import WorkflowFailureError
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
@@ -132,7 +133,7 @@ class CaseDroppingRefusals(DisturbanceCaseWorkflow):
     """A careless change: refused reports are dropped again, patch marker or not."""
 
     @workflow.run
-    async def run(self, input: CaseInput):
+    async def run(self, input: RawValue = None):  # type: ignore[assignment]
         return await super().run(input)
 
     async def _drain_refusals(self) -> None:

@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 import pytest
+from temporalio.common import RawValue
 from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -60,7 +61,7 @@ class CaseWithoutAuditTrail(DisturbanceCaseWorkflow):
     """A careless change: someone stops recording case events."""
 
     @workflow.run
-    async def run(self, input: CaseInput):
+    async def run(self, input: RawValue = None):  # type: ignore[assignment]
         return await super().run(input)
 
     async def _commit(self, state, commands):
@@ -81,7 +82,7 @@ class CaseUnpatched(DisturbanceCaseWorkflow):
     """A careless change: someone deletes the patches and goes back to one write per activity."""
 
     @workflow.run
-    async def run(self, input: CaseInput):
+    async def run(self, input: RawValue = None):  # type: ignore[assignment]
         return await super().run(input)
 
     async def _commit(self, state, commands):
@@ -127,7 +128,7 @@ class CaseWithoutLawRules(DisturbanceCaseWorkflow):
     """A careless change: someone drops the `law-rules` patch and opens cases by the old ladder."""
 
     @workflow.run
-    async def run(self, input: CaseInput):
+    async def run(self, input: RawValue = None):  # type: ignore[assignment]
         return await super().run(input)
 
     def _rules(self) -> int:

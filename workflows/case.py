@@ -70,7 +70,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.models import DisturbanceReport, Role
     from domain.policy import EscalationPolicy, TaskKind
     from domain.records import ActivityName, IntakeIncidentRecord, NoticeAcknowledgement, NoticeOutcome, NoticeRequest
-    from domain.refusals import INTAKE_REFUSED, NO_CASE, IntakeRefusal, join_problems
+    from domain.refusals import INTAKE_REFUSED, NO_CASE, IntakeRefusal, describe_validation_error, join_problems
     from domain.state import CURRENT_RULES, RULES_BEFORE_LAW, CaseState, ReportEntry
     from domain.steps import (
         AddNote,
@@ -139,13 +139,28 @@ def _redacted_before_failing(error: ActivityError) -> bool:
     return isinstance(first, dict) and bool(first.get("redacted"))
 
 
+def _read_start(raw: RawValue | None) -> tuple[CaseInput, str | None]:
+    """The start input, and why it is refused (None when it is not)."""
+    if raw is None:
+        return CaseInput(), None
+    try:
+        return workflow.payload_converter().from_payload(raw.payload, CaseInput), None
+    except ValidationError as error:
+        return CaseInput(), "start input refused: " + describe_validation_error(error)
+    except Exception as error:  # noqa: BLE001 - not JSON, a refused plaintext payload: say which, no value
+        return CaseInput(), f"start input refused: it cannot be read ({type(error).__name__})"
+
+
 @workflow.defn
 class DisturbanceCaseWorkflow:
     @workflow.init
-    def __init__(self, input: CaseInput) -> None:
+    def __init__(self, input: RawValue = None) -> None:  # type: ignore[assignment]
+        # Read raw, by the case itself: a start input the SDK could not decode would fail
+        # every workflow task and leave a run with no case; refused here, the run fails at
+        # once with one line naming the fields (no value), and the sender sees why.
+        input, self._refused_start = _read_start(input)
         self._input = input
-        self._refused_start: str | None = None
-        if input.state is not None and workflow.info().continued_run_id is None:
+        if self._refused_start is None and input.state is not None and workflow.info().continued_run_id is None:
             self._refused_start = (
                 "state: accepted only on a continue-as-new of this workflow; a case opens from its first report"
             )
@@ -173,7 +188,8 @@ class DisturbanceCaseWorkflow:
 
     # -- the main loop -------------------------------------------------------------------
     @workflow.run
-    async def run(self, input: CaseInput) -> CaseView | None:
+    async def run(self, input: RawValue = None) -> CaseView | None:  # type: ignore[assignment]
+        input = self._input  # read (or refused) in __init__
         if self._refused_start is not None and workflow.patched(WORKER_OWNED_INPUT):
             raise ApplicationError(self._refused_start, type=START_REFUSED, non_retryable=True)
         while True:
