@@ -139,16 +139,18 @@ def _redacted_before_failing(error: ActivityError) -> bool:
     return isinstance(first, dict) and bool(first.get("redacted"))
 
 
-def _read_start(raw: RawValue | None) -> tuple[CaseInput, str | None]:
-    """The start input, and why it is refused (None when it is not)."""
+def _read_start(raw: RawValue | None) -> tuple[CaseInput, str | None, str]:
+    """The start input, why it is refused (None when it is not), and the refusal's type."""
     if raw is None:
-        return CaseInput(), None
+        return CaseInput(), None, START_REFUSED
     try:
-        return workflow.payload_converter().from_payload(raw.payload, CaseInput), None
+        return workflow.payload_converter().from_payload(raw.payload, CaseInput), None, START_REFUSED
     except ValidationError as error:
-        return CaseInput(), "start input refused: " + describe_validation_error(error)
-    except Exception as error:  # noqa: BLE001 - not JSON, a refused plaintext payload: say which, no value
-        return CaseInput(), f"start input refused: it cannot be read ({type(error).__name__})"
+        return CaseInput(), "start input refused: " + describe_validation_error(error), START_REFUSED
+    except ApplicationError as error:  # the converter's own refusal (a plaintext payload): as it says
+        return CaseInput(), error.message, error.type or START_REFUSED
+    except Exception as error:  # noqa: BLE001 - not JSON: say so, never the bytes
+        return CaseInput(), f"start input refused: it cannot be read ({type(error).__name__})", START_REFUSED
 
 
 @workflow.defn
@@ -158,7 +160,7 @@ class DisturbanceCaseWorkflow:
         # Read raw, by the case itself: a start input the SDK could not decode would fail
         # every workflow task and leave a run with no case; refused here, the run fails at
         # once with one line naming the fields (no value), and the sender sees why.
-        input, self._refused_start = _read_start(input)
+        input, self._refused_start, self._refusal_type = _read_start(input)
         self._input = input
         if self._refused_start is None and input.state is not None and workflow.info().continued_run_id is None:
             self._refused_start = (
@@ -191,7 +193,7 @@ class DisturbanceCaseWorkflow:
     async def run(self, input: RawValue = None) -> CaseView | None:  # type: ignore[assignment]
         input = self._input  # read (or refused) in __init__
         if self._refused_start is not None and workflow.patched(WORKER_OWNED_INPUT):
-            raise ApplicationError(self._refused_start, type=START_REFUSED, non_retryable=True)
+            raise ApplicationError(self._refused_start, type=self._refusal_type, non_retryable=True)
         while True:
             await self._wait_for_work()
             if self._state is None and not self._reports and not self._refusals:
@@ -569,7 +571,7 @@ class DisturbanceCaseWorkflow:
         and again when its turn comes: its moment, and a repeat's content. A repeat of a report
         in an earlier case is checked in the handler, against the register."""
         if self._refused_start is not None:
-            raise ApplicationError(self._refused_start, type=START_REFUSED, non_retryable=True)
+            raise ApplicationError(self._refused_start, type=self._refusal_type, non_retryable=True)
         problems: list[str] = []
         entry = self._entry(report.external_ref)
         if entry is not None:
