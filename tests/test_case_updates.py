@@ -220,8 +220,10 @@ async def test_reports_arriving_while_a_step_runs_join_the_case_after_it(time_en
     assert order == [ActivityName.RECORD_REPORT, ActivityName.RECORD_REPORT_VERDICT] + [ActivityName.RECORD_REPORT] * 3
 
 
-async def test_continue_as_new_carries_the_whole_case(time_env):
-    client, standins = time_env.client, StandIns()
+async def test_continue_as_new_carries_the_whole_case(local_env):
+    # On the dev server: the time-skipping server can leave a query hanging after a
+    # continue-as-new that lands in the same task as an Update's answer.
+    client, standins = local_env.client, StandIns()
     async with case_worker(client, standins) as queue:
         home = tenancy()
         handle = await file_report(client, queue, report(home, ref="r-1"), max_history_events_before_continue=50)
