@@ -298,6 +298,28 @@ class CaseDriver:
 
         return await self.handle.query("view", role, result_type=CaseView)
 
+    async def refused(self, name: str, step: Any) -> str:
+        """Take a step that must be refused; return the refusal, and prove history kept no trace."""
+        import json
+
+        from temporalio.client import WorkflowUpdateFailedError
+        from temporalio.exceptions import ApplicationError
+
+        from domain.view import CaseView
+
+        update_id = f"refused-{uuid.uuid4().hex}"
+        try:
+            await self.handle.execute_update(name, step, id=update_id, result_type=CaseView)
+        except WorkflowUpdateFailedError as failure:
+            cause = failure.cause
+        else:
+            raise AssertionError(f"'{name}' was taken, not refused")
+        assert isinstance(cause, ApplicationError) and cause.type == "StepRefused"
+        history = json.dumps((await self.handle.fetch_history()).to_json_dict())
+        assert update_id not in history, "a refused step writes nothing to history"
+        assert cause.message not in history
+        return cause.message
+
     async def step(self, name: str, step: Any):
         from domain.view import CaseView
 

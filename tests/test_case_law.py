@@ -6,13 +6,9 @@ activities; each keeps its history as `law_*.json` for the replay test
 from __future__ import annotations
 
 import asyncio
-import json
-import uuid
 from datetime import timedelta
 
 import pytest
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 
 from domain.calendar import add_months
 from domain.models import Category, HousingForm, Role, Severity
@@ -52,16 +48,6 @@ from tests.standins import (
     tenancy,
 )
 
-
-async def _refused(case: CaseDriver, name: str, step) -> str:
-    """A step that must be refused; its refusal, and no trace of it in history."""
-    update_id = f"refused-{uuid.uuid4().hex}"
-    with pytest.raises(WorkflowUpdateFailedError) as failure:
-        await case.handle.execute_update(name, step, id=update_id, result_type=CaseView)
-    cause = failure.value.cause
-    assert isinstance(cause, ApplicationError) and cause.type == "StepRefused"
-    assert update_id not in json.dumps((await case.handle.fetch_history()).to_json_dict())
-    return cause.message
 
 
 def _duty(view: CaseView, kind: NoticeKind):
@@ -123,7 +109,7 @@ async def test_termination_seconds_after_a_first_warning_is_refused(time_env):
         await eventually(in_review)
         await case.step("issue_warning", IssueWarning(actor=COORDINATOR, reason="now, at last"))
         await case.warning_delivered()
-        message = await _refused(case, "approve_termination", ApproveTermination(actor=LAWYER, reason="enough"))
+        message = await case.refused("approve_termination", ApproveTermination(actor=LAWYER, reason="enough"))
         assert message == (
             "Termination is not possible yet; it needs a verified disturbance that occurred after the warning was "
             "delivered (12 kap. 42 § första stycket 6: the disturbances must have gone on)."
@@ -186,7 +172,7 @@ async def test_an_approval_after_the_window_closed_is_refused_though_its_timer_h
     assert await time_env.get_current_time() > closes
     async with Worker(client, task_queue=queue, workflows=[DisturbanceCaseWorkflow, PreventionWorkflow],
                       activities=standins.activities):  # fmt: skip
-        message = await _refused(case, "approve_termination", ApproveTermination(actor=LAWYER, reason="late"))
+        message = await case.refused("approve_termination", ApproveTermination(actor=LAWYER, reason="late"))
         assert "12 kap. 43 §" in message
         view = await case.view()
         assert view.stage is CaseStage.FOLLOW_UP
@@ -201,7 +187,7 @@ async def test_senior_housing_owner_steps_belong_to_the_senior_coordinator(time_
         case = CaseDriver(client, await file_report(client, queue, report(tenancy(HousingForm.SENIOR_55))))
         report_id = (await case.view()).reports[0].report_id
         verify = VerifyReport(actor=COORDINATOR, reason="heard it", report_id=report_id, method="own_observation")
-        message = await _refused(case, "verify_report", verify)
+        message = await case.refused("verify_report", verify)
         assert message.startswith("On a case in senior_55 housing the owner's steps are for the senior_coordinator")
         assert "verify_report" not in (await case.view(Role.COORDINATOR)).allowed_steps
         await case.step("assign", Assign(actor=TEAM_LEAD, reason="Anna covers", assignee=COORDINATOR.id))
@@ -217,7 +203,7 @@ async def test_a_case_with_a_verified_report_cannot_close_as_unfounded(time_env)
     async with case_worker(client, standins) as queue:
         case = CaseDriver(client, await file_report(client, queue, report(tenancy())))
         await case.verify_pending()
-        message = await _refused(case, "close_case", CloseCase(actor=COORDINATOR, reason="nothing", outcome="unfounded"))
+        message = await case.refused("close_case", CloseCase(actor=COORDINATOR, reason="nothing", outcome="unfounded"))
         assert message == "A case with a verified report cannot close as unfounded: the record shows a disturbance."
         view = await case.step("close_case", CloseCase(actor=COORDINATOR, reason="moved", outcome="tenant_moved_out"))
         assert view.outcome == "tenant_moved_out"
