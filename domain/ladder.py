@@ -517,9 +517,10 @@ def decide(state: CaseState, event: Any, now: datetime) -> tuple[CaseState, list
     before a late approval is weighed."""
     if state.is_closed:
         return state, []
-    if not state.law:
-        return _decide_before_law(state, event, now)
     turn = _Turn(state, now)
+    if not state.law:  # the ladder as cases opened before the law's rules run it (CaseState.rules 1)
+        _on_event(turn, event)
+        return turn.finish()
     _settle(turn)
     if not turn.s.is_closed:
         _on_event(turn, event)
@@ -559,7 +560,8 @@ def _on_event(turn: _Turn, event: Any) -> None:
             if clock is not None:
                 _on_clock(turn, clock)
         case NoticeDelivered():
-            _on_delivered(turn, event)
+            if s.law:  # never sent for older cases: their notices counted when requested
+                _on_delivered(turn, event)
         case NoticeUndelivered():
             _on_undelivered(turn, event)
         case NoticeAcknowledged(acknowledgement=ack):
@@ -572,46 +574,13 @@ def _on_event(turn: _Turn, event: Any) -> None:
             if result.case_id == s.case_id and s.stage is CaseStage.PREVENTION:
                 _on_prevention_finished(turn, result.outcome)
         case StepInput():
-            # Judged again on the case as it now stands: a step the moment has overtaken (its
-            # window closed while it waited) changes nothing. The workflow refuses it first.
-            if refusal(s, STEP_NAMES[type(event)], event, turn.now) is None:
+            # Under the law's rules judged again on the case as it now stands: a step the
+            # moment has overtaken (its window closed while it waited) changes nothing. The
+            # workflow refuses it first.
+            if not s.law or refusal(s, STEP_NAMES[type(event)], event, turn.now) is None:
                 _on_step(turn, event)
         case _:
             raise TypeError(f"unknown event {type(event).__name__}")
-
-
-def _decide_before_law(state: CaseState, event: Any, now: datetime) -> tuple[CaseState, list[Command]]:
-    """The ladder as cases opened before the law's rules run it, unchanged (CaseState.rules 1)."""
-    turn = _Turn(state, now)
-    match event:
-        case ReportReceived(report=report):
-            if report.external_ref in state.external_refs():
-                return state, []
-            _on_report(turn, report)
-        case ClockFired(clock_id=clock_id):
-            clock = turn.s.clocks.pop(clock_id, None)
-            if clock is None:
-                return state, []
-            _on_clock(turn, clock)
-        case NoticeDelivered():
-            return state, []  # never sent for these cases; their notices counted when requested
-        case NoticeUndelivered():
-            _on_undelivered(turn, event)
-        case NoticeRedacted():
-            _on_redacted(turn, event)
-        case NoticeAcknowledged(acknowledgement=ack):
-            _on_acknowledged(turn, ack)
-        case PreventionFinished(result=result):
-            if result.case_id != state.case_id or state.stage is not CaseStage.PREVENTION:
-                return state, []
-            _on_prevention_finished(turn, result.outcome)
-        case StepInput():
-            _on_step(turn, event)
-        case IntakeRefused(refusal=refusal):
-            _on_intake_refused(turn, refusal)
-        case _:
-            raise TypeError(f"unknown event {type(event).__name__}")
-    return turn.finish()
 
 
 def _on_report(turn: _Turn, report: DisturbanceReport) -> None:
