@@ -90,6 +90,54 @@ class Settings(BaseSettings):
         "staff member and drops any a client sent. Off: the codec decodes every payload cut to codes only.",
     )
 
+    oidc_issuer: Setting | None = Field(
+        default=None,
+        description="OpenID Connect issuer URL (Entra ID: https://login.microsoftonline.com/<tenant>/v2.0); "
+        "unset under `trygg dev`: its local provider.",
+    )
+    oidc_audience: Setting = Field(default="api://trygg", description="The `aud` every access token must carry.")
+    oidc_algorithms: Setting = Field(
+        default="RS256", description="Comma-separated JWS algorithms accepted on tokens; `none` and HS* never are."
+    )
+    oidc_role_claim: text(100) = Field(default="roles", description="The claim that holds the caller's app roles.")
+    oidc_actor_claim: text(100) = Field(default="oid", description="The claim Trygg records as the actor id (`oid` or `sub`).")
+    oidc_role_map: Setting | None = Field(
+        default=None,
+        description="claim-value=trygg-role pairs, comma-separated; default Trygg.Coordinator=coordinator, …, "
+        "Trygg.CaseSystem=case_system.",
+    )
+    oidc_client_id: text(200) = Field(default="trygg-web", description="The web app's and `trygg login`'s client id.")
+    oidc_client_secret: str | None = Field(default=None, repr=False, description="The web app's client secret.")
+    identity_port: int = Field(default=8092, ge=0, le=65535, description="Dev stack only: the local OpenID provider's port.")
+
+    @field_validator("oidc_algorithms")
+    @classmethod
+    def _safe_algorithms(cls, value: str) -> str:
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        unsafe = [name for name in names if name.lower() == "none" or name.upper().startswith("HS")]
+        if not names or unsafe:
+            raise ValueError("must name asymmetric algorithms only (RS256, PS256, ES256 …); never none or HS*")
+        return ",".join(names)
+
+    @field_validator("oidc_role_map")
+    @classmethod
+    def _valid_role_map(cls, value: str | None) -> str | None:
+        if value is not None:
+            from api.principal import parse_role_map
+
+            parse_role_map(value)
+        return value
+
+    def claim_rules(self):
+        """How a token's claims name the caller and their roles (api.principal.ClaimRules)."""
+        from api.principal import ClaimRules, default_role_map, parse_role_map
+
+        role_map = parse_role_map(self.oidc_role_map) if self.oidc_role_map else default_role_map()
+        return ClaimRules(role_claim=self.oidc_role_claim, actor_claim=self.oidc_actor_claim, role_map=role_map)
+
+    def accepted_algorithms(self) -> list[str]:
+        return self.oidc_algorithms.split(",")
+
     @field_validator("database_url")
     @classmethod
     def _postgres_scheme(cls, value: str | None) -> str | None:
@@ -131,7 +179,7 @@ def load_settings(**overrides: object) -> Settings:
 
 _SHOWN = {
     "log_format", "log_level", "metrics_port", "graceful_shutdown_seconds", "smtp_port", "smtp_starttls",
-    "api_port", "temporal_port", "ui_port",
+    "api_port", "temporal_port", "ui_port", "identity_port", "oidc_algorithms", "oidc_role_claim", "oidc_actor_claim",
 }  # fmt: skip
 """Settings whose value is a code or a number, echoed in an error to help; every other
 value (a URL with a password, a key, a user name, an address) is named but never echoed."""

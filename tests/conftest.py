@@ -77,3 +77,13 @@ async def pg_pool(database_url) -> AsyncIterator[asyncpg.Pool]:
         yield pool
     finally:
         await pool.close()
+
+
+@pytest.fixture(scope="session")
+def identity_provider():
+    """The dev OpenID provider (runtime/identity.py) on a free port, for the whole run:
+    staff sign in by authorization code, case systems by client credentials."""
+    from runtime.identity import run_identity_provider
+
+    with run_identity_provider() as provider:
+        yield provider
