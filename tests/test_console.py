@@ -274,3 +274,12 @@ async def test_demo_walks_a_case_through_dialogue_warning_follow_up_and_preventi
     assert result.code == 0, result.err
     for line in ("verify_report", "record_dialogue", "issue_warning", "eviction-prevention track started", "plan fulfilled"):
         assert line in result.out
+
+
+async def test_demo_takes_json_like_every_command(trygg):
+    result = await trygg("demo", "--json")
+    assert result.code == 0, result.err
+    walked = result.json()
+    assert walked["case_id"].startswith(walked["tenancy_id"] + ".")
+    assert any("plan fulfilled" in step["what"] for step in walked["steps"])
+    assert walked["view"]["stage"] == "follow_up"
