@@ -26,7 +26,7 @@ from client.timeline import Timeline, build_timeline
 from domain.intake import CASE_CLOSING, ReportReceipt
 from domain.models import Actor, DisturbanceReport, Role
 from domain.policy import EscalationPolicy
-from domain.prevention import PREVENTION_STEP_MODELS
+from domain.prevention import PREVENTION_STEP_MODELS, PreventionView
 from domain.refusals import INVALID_INPUT
 from domain.redaction import cut_model
 from domain.steps import STEP_MODELS
@@ -215,11 +215,23 @@ class TryggClient:
         """The case as `role` may read it (domain/redaction.py): without a role, codes only."""
         handle = await self._case_handle(case)
         try:
-            return cut_model(await handle.query(DisturbanceCaseWorkflow.view, role), role)
+            view = await handle.query(DisturbanceCaseWorkflow.view, role)
         except WorkflowQueryFailedError as error:
             raise CaseNotFound(f"case {case}: {error}") from None
         except RPCError as error:
             raise self._translate(error, handle.id) from None
+        return cut_model(await self._with_prevention_tasks(view), role)
+
+    async def _with_prevention_tasks(self, view: CaseView) -> CaseView:
+        """The prevention track's open tasks live in its own workflow; a reader of the case
+        sees them beside the case's, so nobody has to know the track is a child."""
+        if view.prevention_workflow_id is None or view.prevention_outcome is not None or view.closed_at is not None:
+            return view
+        try:
+            track = await self.temporal.get_workflow_handle(view.prevention_workflow_id).query("view", result_type=PreventionView)
+        except (WorkflowQueryFailedError, RPCError):
+            return view  # the track is starting or has just ended: the case's own view stands
+        return view.model_copy(update={"prevention_tasks": track.tasks})
 
     async def history(self, case: str, role: Role | None = None) -> Timeline:
         """The case's timeline from Temporal's history (across continue-as-new) and, when a

@@ -214,15 +214,17 @@ def _view_text(view: CaseView) -> str:
         f"  area: {view.area}   category: {view.category}   housing: {view.housing_form}   "
         f"assignee: {(view.assignee or '-') if staff_shown else hidden}",
     ]
-    if view.open_tasks:
+    tasks = [(t, "") for t in view.open_tasks] + [(t, " [prevention track]") for t in view.prevention_tasks]
+    if tasks:
         lines.append("  open tasks:")
-        for task in view.open_tasks:
+        for task, track in tasks:
             flags = " OVERDUE" if task.overdue else ""
             flags += " ESCALATED" if task.escalated else ""
             holder = (task.assignee or "unassigned") if staff_shown else hidden
-            lines.append(f"    {task.task_id}  {task.kind} for {task.role} ({holder}) due {_t(task.due_at)}{flags}")
+            lines.append(f"    {task.task_id}  {task.kind} for {task.role} ({holder}) due {_t(task.due_at)}{flags}{track}")
     if view.clocks:
-        lines.append("  clocks: " + ", ".join(f"{c.kind} at {_t(c.fires_at)}" for c in view.clocks))
+        lines.append("  clocks:")
+        lines.extend(f"    {_clock_text(c)} at {_t(c.fires_at)}" for c in view.clocks)
     if view.reports:
         lines.append("  reports:")
         for r in view.reports:
@@ -231,6 +233,13 @@ def _view_text(view: CaseView) -> str:
     if view.allowed_steps:
         lines.append("  next steps: " + ", ".join(view.allowed_steps))
     return "\n".join(lines)
+
+
+def _clock_text(clock) -> str:
+    """A clock with what it belongs to: the notice whose acknowledgement it waits for, or its task."""
+    if clock.notice_kind is not None:
+        return f"{clock.kind} for {clock.notice_kind} ({clock.ref})"
+    return f"{clock.kind} ({clock.ref})" if clock.ref else str(clock.kind)
 
 
 def _t(moment: datetime | None) -> str:

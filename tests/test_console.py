@@ -283,3 +283,46 @@ async def test_demo_takes_json_like_every_command(trygg):
     assert walked["case_id"].startswith(walked["tenancy_id"] + ".")
     assert any("plan fulfilled" in step["what"] for step in walked["steps"])
     assert walked["view"]["stage"] == "follow_up"
+
+
+async def test_show_lists_the_prevention_tracks_tasks_and_history_tells_its_end_once(trygg, tmp_path):
+    tenancy, receipt = await open_case(trygg, tmp_path)
+    for step, data in (
+        ("verify_report", {"report_id": receipt["report_id"], "method": "own_observation"}),
+        ("record_contact", {"method": "call"}),
+        ("record_dialogue", {"resolved": False}),
+        ("escalate_to_prevention", {}),
+    ):
+        taken = await trygg("act", tenancy, step, "--as", COORDINATOR, "--reason", "r", "--data", json.dumps(data))
+        assert taken.code == 0, (step, taken.err)
+
+    async def track_tasks():
+        view = (await trygg("show", tenancy, "--json")).json()
+        assert view["prevention_tasks"], "the track's tasks show beside the case's"
+        return view
+
+    view = await eventually(track_tasks, timeout=20)
+    human = await trygg("show", tenancy, "--role", "prevention_team")
+    assert "[prevention track]" in human.out and view["prevention_tasks"][0]["task_id"] in human.out
+    track_task = view["prevention_tasks"][0]["task_id"]
+    assert (await trygg("show", track_task, "--json")).code == 0, "a track's task id names the case too"
+
+    prevention = "prevention_team:omar.k"
+    for step, data in (("record_consent", {"given": True}), ("agree_action_plan", {"measures": ["quiet_hours"]}),
+                       ("record_review", {"verdict": "fulfilled"})):  # fmt: skip
+        taken = await trygg("act", tenancy, step, "--as", prevention, "--reason", "r", "--data", json.dumps(data))
+        assert taken.code == 0, (step, taken.err)
+
+    async def ended():
+        timeline = (await trygg("history", tenancy, "--role", "coordinator", "--json")).json()
+        kinds = [e["kind"] for e in timeline["entries"]]
+        assert "signal:prevention_finished" in kinds
+        return timeline
+
+    timeline = await eventually(ended, timeout=20)
+    kinds = [e["kind"] for e in timeline["entries"]]
+    assert kinds.count("signal:prevention_finished") + kinds.count("prevention_finished") == 1, kinds
+    assert "task_opened" in kinds and "task_closed" in kinds, "the register's task events are in the timeline"
+    human = await trygg("history", tenancy, "--role", "coordinator")
+    assert human.out.count("prevention track ended") == 1 and "prevention track finished" not in human.out
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} CES?T  task .*:pt\d+ opened", human.out), human.out

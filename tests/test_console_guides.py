@@ -74,3 +74,33 @@ def test_act_help_shows_each_steps_fields_roles_and_stages():
     assert "- method (required): one of call, visit, letter" in shown
     assert "record_review: by coordinator, prevention_team, senior_coordinator, team_lead; in prevention track: reviewing." in shown
     assert "- termination_date (optional): YYYY-MM-DD" in shown
+
+
+def test_two_acknowledgement_clocks_each_name_their_notice_in_the_view_and_in_show():
+    from console.case_commands import _clock_text
+    from domain.events import NoticeDelivered
+    from domain.ladder import decide
+    from domain.records import NoticeKind
+    from domain.state import ClockKind
+    from domain.view import view_of
+    from tests.test_domain_law import START, _warned
+
+    state = _warned()
+    for notice in state.notices:
+        if notice.kind in (NoticeKind.DISTURBANCE_NOTICE, NoticeKind.WARNING_COPY):
+            state, _ = decide(state, NoticeDelivered(notice_id=notice.notice_id, delivered_to=("soc",)), START)
+    clocks = [c for c in view_of(state).clocks if c.kind is ClockKind.ACKNOWLEDGEMENT_DUE]
+    assert {c.notice_kind for c in clocks} == {NoticeKind.DISTURBANCE_NOTICE, NoticeKind.WARNING_COPY}
+    texts = {_clock_text(c) for c in clocks}
+    assert len(texts) == 2 and all(c.ref in _clock_text(c) for c in clocks)
+    assert any("for disturbance_notice" in t for t in texts)
+
+
+def test_register_clock_events_become_timeline_entries_that_say_what_the_clock_did():
+    from client.timeline import _clock_summary
+
+    assert _clock_summary("task_reminder", {"task_id": "c:t2", "task_kind": "first_contact", "role": "coordinator"}) == (
+        "clock: task c:t2 (first_contact) is due; coordinator reminded"
+    )
+    assert "escalated to team_lead" in _clock_summary("task_escalated", {"task_id": "c:t2", "to_role": "team_lead"})
+    assert "warning_copy (c:n4)" in _clock_summary("acknowledgement_missing", {"notice_kind": "warning_copy", "notice_id": "c:n4"})
