@@ -30,6 +30,7 @@ from runtime.process import exit_now
 from runtime.settings import Settings, load_settings
 from workflows.registry import WORKFLOWS
 from workflows.area_picture import ensure_area_picture_schedule
+from workflows.incidents import ensure_incident_schedule
 from workflows.retention import ensure_retention_schedule
 
 log = get_logger("trygg.worker")
@@ -69,7 +70,7 @@ async def run_worker(
     except BaseException:
         await pool.close()
         raise
-    activity_set = build_activities(pool, settings, policy)
+    activity_set = build_activities(pool, settings, policy, client=client)
     worker = Worker(
         client,
         task_queue=settings.task_queue,
@@ -92,12 +93,14 @@ async def run_worker(
 
 
 async def ensure_schedules(client, settings: Settings, retention_policy: RetentionPolicy | None = None) -> None:
-    """Create or update the daily retention and weekly area-picture Schedules. Safe on
+    """Create or update the daily retention, weekly area-picture and ten-minute incident
+    sweep Schedules. Safe on
     every start of every worker: each call compares a fingerprint and changes nothing
     when the schedule is already as configured. Retention follows the policy in force."""
     retention = await ensure_retention_schedule(client, settings.task_queue, retention_policy or RetentionPolicy())
     area_picture = await ensure_area_picture_schedule(client, settings.task_queue)
-    log.info("schedules ensured", retention=retention, area_picture=area_picture)
+    incidents = await ensure_incident_schedule(client, settings.task_queue)
+    log.info("schedules ensured", retention=retention, area_picture=area_picture, case_incidents=incidents)
 
 
 def _stop_on_signals() -> asyncio.Event:

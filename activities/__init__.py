@@ -29,9 +29,12 @@ class ActivitySet:
             await close()
 
 
-def build_activities(pool: asyncpg.Pool, settings: Settings, policy_in_force: PolicyInForce | None = None) -> ActivitySet:
+def build_activities(
+    pool: asyncpg.Pool, settings: Settings, policy_in_force: PolicyInForce | None = None, client: Any = None
+) -> ActivitySet:
     """The real implementations, never stand-ins. The policy is the one the worker read
-    (and recorded) at start; without one, `settings.policy_file` is read here."""
+    (and recorded) at start; without one, `settings.policy_file` is read here. With the
+    worker's Temporal `client`, also the incident sweep, which reads Temporal's visibility."""
     from activities.notify import NotificationActivities
     from activities.policy import PolicyActivities
     from activities.register import RegisterActivities
@@ -40,6 +43,9 @@ def build_activities(pool: asyncpg.Pool, settings: Settings, policy_in_force: Po
     register = RegisterActivities(pool)
     notify = NotificationActivities.from_settings(settings, pool)
     policy = PolicyActivities(policy_in_force or load_policy(settings.policy_file))
-    return ActivitySet(
-        functions=[*register.activities(), *notify.activities(), *policy.activities()], closers=[notify.close]
-    )
+    functions = [*register.activities(), *notify.activities(), *policy.activities()]
+    if client is not None:
+        from activities.incidents import IncidentActivities
+
+        functions += IncidentActivities(client, pool).activities()
+    return ActivitySet(functions=functions, closers=[notify.close])

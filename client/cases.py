@@ -21,11 +21,12 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from client.errors import CaseNotFound, InvalidInput, OutcomeUnknown, ReportRefused, StepRefused, Unreachable
+from client.references import case_reference, resolve_report
 from client.timeline import Timeline, build_timeline
 from domain.intake import CASE_CLOSING, ReportReceipt
 from domain.models import Actor, DisturbanceReport, Role
 from domain.policy import EscalationPolicy
-from domain.prevention import PREVENTION_STEP_MODELS
+from domain.prevention import PREVENTION_STEP_MODELS, PreventionView
 from domain.refusals import INVALID_INPUT
 from domain.redaction import cut_model
 from domain.steps import STEP_MODELS
@@ -33,8 +34,9 @@ from domain.view import CaseView
 from register import queries
 from register.queries import InboxItem, RegisterStatistics
 from runtime.codec import decode_payloads_in_place
+from runtime.connections import plain_reason
 from workflows import search_attributes as sa
-from workflows.case import DisturbanceCaseWorkflow, case_workflow_id
+from workflows.case import DisturbanceCaseWorkflow
 from workflows.start import file_report
 
 ALL_STEPS: dict[str, type[BaseModel]] = {**STEP_MODELS, **PREVENTION_STEP_MODELS}
@@ -74,22 +76,34 @@ class CaseSummary(BaseModel):
 
 
 class TryggClient:
-    """Holds a Temporal client and, for the register's reads, an optional asyncpg pool."""
+    """Holds a Temporal client and, for the register's reads, an optional asyncpg pool.
+
+    Build it with `TryggClient.connect(settings)` (client/connect.py), which gives it the
+    worker's data converter and payload codec; the constructor is for code that already
+    holds a correctly configured Temporal client (tests, the API). `temporal` may be None
+    for a client that only reads the register (inbox, statistics)."""
 
     def __init__(
         self,
-        temporal: Client,
+        temporal: Client | None,
         *,
         task_queue: str,
-        policy: EscalationPolicy,
+        policy: EscalationPolicy | None = None,
         pool: asyncpg.Pool | None = None,
         step_timeout: timedelta = STEP_TIMEOUT,
     ) -> None:
-        self.temporal = temporal
+        self.temporal = temporal  # type: ignore[assignment]
         self.task_queue = task_queue
         self.policy = policy
         self.pool = pool
         self.step_timeout = step_timeout
+
+    @staticmethod
+    def connect(settings=None, **options):
+        """`async with TryggClient.connect(settings) as client:` (see client.connect.connect)."""
+        from client.connect import connect
+
+        return connect(settings, **options)
 
     # -- case systems ---------------------------------------------------------------------
     @staticmethod
@@ -147,6 +161,8 @@ class TryggClient:
             raise InvalidInput(["step_id: 1 to 128 letters, digits or . _ : - (the id a step whose outcome was unknown printed)"])
         step_id = step_id or new_step_id()
         handle = await self._case_handle(case)
+        if "report_id" in type(model).model_fields:
+            model = await self._named_report(handle, model)
         if step in PREVENTION_STEP_MODELS:
             view = await self.view(case)
             if view.prevention_workflow_id is None:
@@ -157,6 +173,16 @@ class TryggClient:
         result = await self._update(handle, case, step, model, step_id)
         view = CaseView.model_validate(result) if not isinstance(result, CaseView) else result
         return cut_model(view, actor.role)
+
+    async def _named_report(self, handle: WorkflowHandle, model: BaseModel) -> BaseModel:
+        """A step's `report_id` may name the report by the case system's `external_ref` or
+        as `latest` (client/references.py): a case system's ref is what a person has at
+        hand, not the id the case gave. The case still judges the step with the real id."""
+        current = await self._try_view(handle)
+        if current is None:
+            return model
+        resolved = resolve_report(model.report_id, current.reports)
+        return model if resolved in (None, model.report_id) else model.model_copy(update={"report_id": resolved})
 
     async def _update(self, handle: WorkflowHandle, case: str, step: str, model: BaseModel, step_id: str) -> Any:
         try:
@@ -189,11 +215,23 @@ class TryggClient:
         """The case as `role` may read it (domain/redaction.py): without a role, codes only."""
         handle = await self._case_handle(case)
         try:
-            return cut_model(await handle.query(DisturbanceCaseWorkflow.view, role), role)
+            view = await handle.query(DisturbanceCaseWorkflow.view, role)
         except WorkflowQueryFailedError as error:
             raise CaseNotFound(f"case {case}: {error}") from None
         except RPCError as error:
             raise self._translate(error, handle.id) from None
+        return cut_model(await self._with_prevention_tasks(view), role)
+
+    async def _with_prevention_tasks(self, view: CaseView) -> CaseView:
+        """The prevention track's open tasks live in its own workflow; a reader of the case
+        sees them beside the case's, so nobody has to know the track is a child."""
+        if view.prevention_workflow_id is None or view.prevention_outcome is not None or view.closed_at is not None:
+            return view
+        try:
+            track = await self.temporal.get_workflow_handle(view.prevention_workflow_id).query("view", result_type=PreventionView)
+        except (WorkflowQueryFailedError, RPCError):
+            return view  # the track is starting or has just ended: the case's own view stands
+        return view.model_copy(update={"prevention_tasks": track.tasks})
 
     async def history(self, case: str, role: Role | None = None) -> Timeline:
         """The case's timeline from Temporal's history (across continue-as-new) and, when a
@@ -302,13 +340,22 @@ class TryggClient:
         return self.pool
 
     async def _case_handle(self, case: str) -> WorkflowHandle:
-        """A case is named by its tenancy id or its workflow id (`case-<tenancy>`)."""
-        workflow_id = case if case.startswith("case-") else case_workflow_id(case)
-        handle = self.temporal.get_workflow_handle(workflow_id)
+        """A case is named by any id Trygg prints (client/references.py): the tenancy id,
+        the workflow id `case-<tenancy>`, the case id, or a report, task or prevention id
+        of the case. An id of an earlier case of the tenancy never reaches the current one."""
+        reference = case_reference(case)
+        handle = self.temporal.get_workflow_handle(reference.workflow_id)
         try:
             await handle.describe()
         except RPCError as error:
-            raise self._translate(error, workflow_id) from None
+            raise self._translate(error, reference.workflow_id) from None
+        if reference.case_id is not None:
+            current = await self._try_view(handle)
+            if current is not None and current.case_id != reference.case_id:
+                raise CaseNotFound(
+                    f"case {reference.case_id} is not the one open under {reference.workflow_id} "
+                    f"(that is {current.case_id}); an earlier case's record stays in the register"
+                )
         return handle
 
     async def _try_view(self, handle: WorkflowHandle) -> CaseView | None:
@@ -328,7 +375,7 @@ class TryggClient:
         if error.status == RPCStatusCode.NOT_FOUND:
             return CaseNotFound(f"no case {subject}")
         if error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-            return Unreachable(f"cannot reach Temporal: {error.message}")
+            return Unreachable(f"cannot reach Temporal: {plain_reason(error)}")
         return StepRefused(error.message)
 
 

@@ -56,14 +56,59 @@ def build_timeline(
         entries.extend(_Decoder(converter, role).decode(history))
     for child in children:
         entries.extend(e for e in _Decoder(converter, role).decode(child) if e.kind.startswith(("step:", "signal:")))
+    shown_trail = cut_model(trail, role) if trail is not None else None
+    if shown_trail is not None:
+        entries.extend(register_entries(shown_trail))
     entries.sort(key=lambda entry: entry.at)
     return Timeline(
         workflow_id=workflow_id,
         runs=[h.run_id for h in histories],
         entries=entries,
-        audit_trail=cut_model(trail, role) if trail is not None else None,
+        audit_trail=shown_trail,
         for_role=role,
     )
+
+
+CLOCK_EVENTS = frozenset(
+    {
+        "task_reminder", "task_escalated", "acknowledgement_missing", "follow_up_checkpoint", "quiet_period_passed",
+        "termination_window_closing", "termination_window_closed", "action_plan_review_due",
+    }
+)  # fmt: skip
+"""Register events a clock caused. Temporal's history shows only that the case's one timer
+fired; what it meant (a task overdue, an acknowledgement missing, a checkpoint) the ladder
+recorded in the register, for the case and its prevention track alike."""
+
+
+def register_entries(trail: AuditTrail) -> list[TimelineEntry]:
+    """What the history cannot say by itself, from the register's trail (already cut to
+    the reader's role): each task opened and closed, and what each clock did."""
+    entries = []
+    for task in trail.tasks:
+        entries.append(
+            TimelineEntry(
+                at=task.opened_at, kind="task_opened", summary=f"task {task.task_id} opened: {task.kind} for {task.role}",
+                data={"task_id": task.task_id, "due_at": task.due_at.isoformat()},
+            )
+        )  # fmt: skip
+        if task.closed_at is not None:
+            entries.append(
+                TimelineEntry(at=task.closed_at, kind="task_closed", summary=f"task {task.task_id} ({task.kind}) {task.status}")
+            )
+    for event in trail.events:
+        if event.kind in CLOCK_EVENTS:
+            entries.append(TimelineEntry(at=event.at, kind=f"clock:{event.kind}", summary=_clock_summary(event.kind, event.data), data=event.data))
+    return entries
+
+
+def _clock_summary(kind: str, data: dict[str, Any]) -> str:
+    if kind == "task_reminder":
+        return f"clock: task {data.get('task_id')} ({data.get('task_kind')}) is due; {data.get('role')} reminded"
+    if kind == "task_escalated":
+        return f"clock: task {data.get('task_id')} ({data.get('task_kind')}) still open; escalated to {data.get('to_role')}"
+    if kind == "acknowledgement_missing":
+        return f"clock: no acknowledgement of {data.get('notice_kind')} ({data.get('notice_id')}); chase it"
+    return "clock: " + kind.replace("_", " ")
 
 
 class _Decoder:
@@ -76,6 +121,8 @@ class _Decoder:
         self.activities: dict[int, tuple[str, dict[str, Any]]] = {}
         self.reports: dict[str, str] = {}
         """Update id -> external_ref of each file_report Update, to tell how it ended."""
+        self.track_ended = False
+        """The prevention track's end was told by its signal: its child's completion is not told again."""
 
     def decode(self, history: WorkflowHistory) -> list[TimelineEntry]:
         out: list[TimelineEntry] = []
@@ -104,6 +151,7 @@ class _Decoder:
             attributes = event.workflow_execution_signaled_event_attributes
             args = self._args(attributes.input)
             data = args[0] if args and isinstance(args[0], dict) else {}
+            self.track_ended = self.track_ended or attributes.signal_name == "prevention_finished"
             return TimelineEntry(at=at, kind=f"signal:{attributes.signal_name}", summary=_signal_summary(attributes.signal_name, data), data=data)
         if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
             request = event.workflow_execution_update_accepted_event_attributes.accepted_request
@@ -141,7 +189,7 @@ class _Decoder:
                 )
             return None
         if kind == EventType.EVENT_TYPE_TIMER_FIRED:
-            return TimelineEntry(at=at, kind="clock_fired", summary=f"clock fired ({event.timer_fired_event_attributes.timer_id})")
+            return TimelineEntry(at=at, kind="clock_fired", summary="the case's next clock fired")
         if kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             attributes = event.activity_task_scheduled_event_attributes
             args = self._args(attributes.input)
@@ -173,6 +221,8 @@ class _Decoder:
             child = event.child_workflow_execution_started_event_attributes.workflow_execution.workflow_id
             return TimelineEntry(at=at, kind="prevention_started", summary=f"prevention track started ({child})")
         if kind == EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED:
+            if self.track_ended:
+                return None  # its `prevention_finished` signal already said how it ended
             return TimelineEntry(at=at, kind="prevention_finished", summary="prevention track finished")
         if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
             return TimelineEntry(at=at, kind="continued_as_new", summary="history handed over to a new run")

@@ -13,6 +13,8 @@ import typer
 from client.cases import ALL_STEPS, CaseSummary
 from client.errors import InvalidInput
 from client.timeline import Timeline
+from console.step_help import step_help
+from console.times import local_time
 from console.session import JSON_OPTION, connected, emit, fail, parse_role, run, settings_or_exit
 from domain.intake import ReportReceipt
 from domain.models import Actor, Role
@@ -20,9 +22,15 @@ from domain.redaction import DataKind, may_see
 from domain.view import CaseView
 
 
+CASE_HELP = (
+    "The case: its tenancy id (T-1001), workflow id (case-T-1001), case id, or any report, task or "
+    "prevention id of it: every id Trygg prints."
+)
+
+
 def register(app: typer.Typer) -> None:
     app.command("report")(report)
-    app.command("act")(act)
+    app.command("act", epilog=step_help())(act)
     app.command("show")(show)
     app.command("history")(history)
     app.command("cases")(cases)
@@ -96,20 +104,27 @@ def _report_data(file: str | None, options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _receipt_text(receipt: ReportReceipt) -> str:
+    lines = [f"{receipt.case_id}  ({receipt.workflow_id})"]
     if receipt.duplicate:
-        return (
-            f"{receipt.case_id}\n  report {receipt.report_id} was filed before under this ref; "
-            f"nothing recorded; stage: {receipt.stage}"
-        )
-    return f"{receipt.case_id}\n  report {receipt.report_id} recorded; stage: {receipt.stage}"
+        lines.append(f"  report {receipt.report_id} was filed before under this ref; nothing recorded; stage: {receipt.stage}")
+    else:
+        lines.append(f"  report {receipt.report_id} recorded; stage: {receipt.stage}")
+    lines.append("  a step names it by this id, by its ref (--report REF) or as --report latest")
+    return "\n".join(lines)
 
 
 def act(
-    case: str = typer.Argument(..., help="Tenancy id or case workflow id (case-<tenancy>)."),
-    step: str = typer.Argument(..., help="The step: " + ", ".join(sorted(ALL_STEPS)) + "."),
+    case: str = typer.Argument(..., help=CASE_HELP),
+    step: str = typer.Argument(..., help="The step (each listed below with its fields, roles and stages)."),
     as_: str = typer.Option(..., "--as", help="ROLE:ID of the person taking the step, e.g. coordinator:anna.s"),
     reason: Optional[str] = typer.Option(None, help="Why (goes to the audit trail)."),
     data: Optional[str] = typer.Option(None, help='Step fields as JSON, e.g. \'{"resolved": true}\'.'),
+    report: Optional[str] = typer.Option(
+        None,
+        "--report",
+        help="The report a step is about (verify_report, reject_report): its report id, the case "
+        "system's ref it was filed under (external_ref), or 'latest'. Sets report_id.",
+    ),
     step_id: Optional[str] = typer.Option(
         None,
         "--step-id",
@@ -128,6 +143,8 @@ def act(
     fields = _json_object(data, "data")
     if reason is not None:
         fields["reason"] = reason
+    if report is not None:
+        fields["report_id"] = report
     settings = settings_or_exit()
     from client import TryggClient
 
@@ -166,7 +183,7 @@ def _json_object(text: str | None, name: str) -> dict[str, Any]:
 
 
 def show(
-    case: str = typer.Argument(..., help="Tenancy id or case workflow id."),
+    case: str = typer.Argument(..., help=CASE_HELP),
     role: Optional[str] = typer.Option(
         None, help="The reader's role: what it may see (domain/redaction.py) and do next. Without it: codes only."
     ),
@@ -197,15 +214,17 @@ def _view_text(view: CaseView) -> str:
         f"  area: {view.area}   category: {view.category}   housing: {view.housing_form}   "
         f"assignee: {(view.assignee or '-') if staff_shown else hidden}",
     ]
-    if view.open_tasks:
+    tasks = [(t, "") for t in view.open_tasks] + [(t, " [prevention track]") for t in view.prevention_tasks]
+    if tasks:
         lines.append("  open tasks:")
-        for task in view.open_tasks:
+        for task, track in tasks:
             flags = " OVERDUE" if task.overdue else ""
             flags += " ESCALATED" if task.escalated else ""
             holder = (task.assignee or "unassigned") if staff_shown else hidden
-            lines.append(f"    {task.task_id}  {task.kind} for {task.role} ({holder}) due {_t(task.due_at)}{flags}")
+            lines.append(f"    {task.task_id}  {task.kind} for {task.role} ({holder}) due {_t(task.due_at)}{flags}{track}")
     if view.clocks:
-        lines.append("  clocks: " + ", ".join(f"{c.kind} at {_t(c.fires_at)}" for c in view.clocks))
+        lines.append("  clocks:")
+        lines.extend(f"    {_clock_text(c)} at {_t(c.fires_at)}" for c in view.clocks)
     if view.reports:
         lines.append("  reports:")
         for r in view.reports:
@@ -216,12 +235,19 @@ def _view_text(view: CaseView) -> str:
     return "\n".join(lines)
 
 
+def _clock_text(clock) -> str:
+    """A clock with what it belongs to: the notice whose acknowledgement it waits for, or its task."""
+    if clock.notice_kind is not None:
+        return f"{clock.kind} for {clock.notice_kind} ({clock.ref})"
+    return f"{clock.kind} ({clock.ref})" if clock.ref else str(clock.kind)
+
+
 def _t(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+    return local_time(moment)
 
 
 def history(
-    case: str = typer.Argument(..., help="Tenancy id or case workflow id."),
+    case: str = typer.Argument(..., help=CASE_HELP),
     role: Optional[str] = typer.Option(
         None, help="The reader's role: what it may see (domain/redaction.py). Without it: codes only."
     ),
@@ -280,8 +306,8 @@ def cases(
 def _cases_text(found: list[CaseSummary]) -> str:
     if not found:
         return "no matching cases"
-    lines = [f"{'workflow':<28} {'stage':<22} {'area':<12} {'category':<22} {'next due':<16} flags"]
+    lines = [f"{'workflow':<28} {'stage':<22} {'area':<12} {'category':<22} {'next due':<21} flags"]
     for c in found:
         flags = ("overdue " if c.overdue else "") + ("escalated" if c.escalated else "")
-        lines.append(f"{c.workflow_id:<28} {c.stage or '-':<22} {c.area or '-':<12} {c.category or '-':<22} {_t(c.next_due):<16} {flags}")
+        lines.append(f"{c.workflow_id:<28} {c.stage or '-':<22} {c.area or '-':<12} {c.category or '-':<22} {_t(c.next_due):<21} {flags}")
     return "\n".join(lines)

@@ -4,6 +4,7 @@ against a running `trygg dev`, printing each step, so a newcomer sees the engine
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import typer
 
 from client import TryggClient
-from console.session import connected, run, settings_or_exit
+from console.session import JSON_OPTION, connected, run, settings_or_exit
 from domain.models import Actor, DisturbanceReport, Role
 from domain.view import CaseView
 
@@ -23,18 +24,26 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
 
 
-def demo() -> None:
+def demo(as_json: bool = JSON_OPTION) -> None:
     """Walk one demo case up the ladder and back down, printing each step (needs `trygg dev`).
+
+    With --json: one object at the end, the tenancy, its case, each step with the stage and
+    open tasks after it, and the final case view.
 
     Example: trygg demo
     """
     settings = settings_or_exit()
+    tenancy_id = f"DEMO-{uuid.uuid4().hex[:6].upper()}"
+    walked: list[dict[str, Any]] = []
 
-    async def go() -> None:
+    async def go() -> CaseView:
         async with connected(settings) as client:
-            await walk(client, f"DEMO-{uuid.uuid4().hex[:6].upper()}", typer.echo)
+            return await walk(client, tenancy_id, (lambda _line: None) if as_json else typer.echo, walked.append)
 
-    run(go)
+    view = run(go)
+    if as_json:
+        final = json.loads(view.model_dump_json())
+        typer.echo(json.dumps({"tenancy_id": tenancy_id, "case_id": view.case_id, "steps": walked, "view": final}, indent=2))
 
 
 def demo_report(tenancy_id: str, ref: str, source: str, minutes_ago: int) -> DisturbanceReport:
@@ -52,12 +61,15 @@ def demo_report(tenancy_id: str, ref: str, source: str, minutes_ago: int) -> Dis
     )
 
 
-async def walk(client: TryggClient, tenancy_id: str, say) -> CaseView:
-    """The demo path; `say` prints a line. Returns the final view."""
+async def walk(client: TryggClient, tenancy_id: str, say, record=None) -> CaseView:
+    """The demo path; `say` prints a line, `record` (if given) takes each step as a dict.
+    Returns the final view."""
 
     def show(title: str, view: CaseView) -> None:
         tasks = ", ".join(f"{t.kind}→{t.role}" for t in view.open_tasks) or "none"
         say(f"{title:<58} stage={view.stage:<12} open tasks: {tasks}")
+        if record is not None:
+            record({"what": title.strip(), "stage": str(view.stage), "open_tasks": [t.kind for t in view.open_tasks]})
 
     async def step(name: str, actor: Actor, reason: str, **fields: Any) -> CaseView:
         view = await client.act(tenancy_id, name, actor, {"reason": reason, **fields})

@@ -12,6 +12,7 @@ from typing import Any
 
 import typer
 
+from console.times import local_time
 from console.session import JSON_OPTION, database_url, emit, fail, run, settings_or_exit
 from domain.policy import EscalationPolicy
 from register.policies import PolicyVersionUse, conflicting_keys, policy_history, recorded_policy
@@ -194,8 +195,8 @@ def _history_text(uses: list[PolicyVersionUse]) -> str:
         return "no policy versions recorded"
     lines = [f"{'version':<16} {'fingerprint':<13} {'recorded':<17} {'first case':<17} {'open':>6} {'closed':>7}"]
     for use in uses:
-        recorded = use.recorded_at.strftime("%Y-%m-%d %H:%M") if use.recorded_at else "not recorded"
-        first = use.first_case_at.strftime("%Y-%m-%d %H:%M") if use.first_case_at else "-"
+        recorded = local_time(use.recorded_at) if use.recorded_at else "not recorded"
+        first = local_time(use.first_case_at)
         fingerprint = use.fingerprint[:12] if use.fingerprint else "-"
         lines.append(f"{use.version:<16} {fingerprint:<13} {recorded:<17} {first:<17} {use.open_cases:>6} {use.closed_cases:>7}")
     return "\n".join(lines)

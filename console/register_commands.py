@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from console.times import local_time, parse_moment
 from console.session import JSON_OPTION, connected, emit, fail, parse_role, run, settings_or_exit
 from register.queries import InboxItem, RegisterStatistics
 
@@ -30,7 +31,7 @@ def inbox(
     as_role = parse_role(role)
 
     async def go() -> list[InboxItem]:
-        async with connected(settings, register=True) as client:
+        async with connected(settings, register=True, temporal=False) as client:
             return await client.inbox(role=as_role, assignee=assignee, area=area)
 
     emit(run(go), as_json, _inbox_text)
@@ -39,16 +40,16 @@ def inbox(
 def _inbox_text(items: list[InboxItem]) -> str:
     if not items:
         return "no open tasks"
-    lines = [f"{'due':<17} {'task':<24} {'role':<20} {'assignee':<12} {'area':<10} case"]
+    lines = [f"{'due':<22} {'task':<24} {'role':<20} {'assignee':<12} {'area':<10} case"]
     for item in items:
-        due = item.due_at.strftime("%Y-%m-%d %H:%M") + ("!" if item.overdue else " ")
-        lines.append(f"{due:<17} {item.kind:<24} {item.role:<20} {item.assignee or '-':<12} {item.area:<10} {item.case_id}")
+        due = local_time(item.due_at) + ("!" if item.overdue else " ")
+        lines.append(f"{due:<22} {item.kind:<24} {item.role:<20} {item.assignee or '-':<12} {item.area:<10} {item.case_id}")
     return "\n".join(lines)
 
 
 def stats(
-    since: Optional[str] = typer.Option(None, help="Start of the period (ISO date); default 90 days ago."),
-    until: Optional[str] = typer.Option(None, help="End of the period (ISO date); default now."),
+    since: Optional[str] = typer.Option(None, help="Start of the period (ISO date or time; Swedish time unless a zone is given); default 90 days ago."),
+    until: Optional[str] = typer.Option(None, help="End of the period (ISO date or time; Swedish time unless a zone is given); default now."),
     area: Optional[str] = typer.Option(None, help="Only this area."),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -62,7 +63,7 @@ def stats(
     end = _moment(until, "until")
 
     async def go() -> RegisterStatistics:
-        async with connected(settings, register=True) as client:
+        async with connected(settings, register=True, temporal=False) as client:
             return await client.stats(since=start, until=end, area=area)
 
     emit(run(go), as_json, _stats_text)
@@ -72,10 +73,10 @@ def _moment(value: str | None, name: str) -> datetime | None:
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value)
+        return parse_moment(value)
     except ValueError:
-        fail(f"--{name}: not an ISO date or time: {value!r}", 2)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        fail(f"--{name}: not an ISO date or time (a date or time without a zone is Swedish time)", 2)
+        raise
 
 
 def _stats_text(s: RegisterStatistics) -> str:
@@ -87,7 +88,7 @@ def _stats_text(s: RegisterStatistics) -> str:
     median = f"{s.median_days_to_close:.1f}" if s.median_days_to_close is not None else "-"
     return "\n".join(
         [
-            f"{s.start:%Y-%m-%d} to {s.end:%Y-%m-%d}",
+            f"{local_time(s.start)} to {local_time(s.end)}",
             f"  active cases: {s.active_cases}   closed: {s.closed_cases}   median days to close: {median}   tenant keeps the home: {share}",
             table("by stage", s.active_by_stage),
             table("by area", s.active_by_area),

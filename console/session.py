@@ -6,9 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from contextlib import asynccontextmanager
-from datetime import date
-from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -16,15 +13,11 @@ from pydantic import BaseModel
 
 from client import TryggClient, TryggError
 from domain.models import Role
-from runtime.codec import KeySettingError, ensure_key_file, parse_keys, read_key_file
-from runtime.connections import ConnectionFailed, connect_postgres, connect_temporal
+from runtime.connections import ConnectionFailed
+from runtime.dev_files import DATABASE_URL_FILE, PAYLOAD_KEYS_FILE, database_url, with_dev_payload_keys  # noqa: F401
 from runtime.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
-DATABASE_URL_FILE = "database_url"
-"""`trygg dev` writes the embedded PostgreSQL's URL here, so the console finds the register."""
-PAYLOAD_KEYS_FILE = "payload-keys"
-"""`trygg dev` keeps its generated payload key here (mode 0600) when TRYGG_PAYLOAD_KEYS is unset."""
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -40,25 +33,6 @@ def settings_or_exit() -> Settings:
         raise  # unreachable
 
 
-def with_dev_payload_keys(settings: Settings, *, create: bool = False) -> Settings:
-    """TRYGG_PAYLOAD_KEYS wins; else the key `trygg dev` keeps under the data dir (made on
-    its first start when `create`), so the console reads what the dev stack encrypted."""
-    if settings.payload_keys:
-        return settings
-    path = Path(settings.data_dir) / PAYLOAD_KEYS_FILE
-    try:
-        keys = ensure_key_file(path) if create else read_key_file(path)
-    except OSError as error:
-        raise SettingsError(f"cannot keep the dev payload key in {path}: {error.strerror}") from None
-    if keys is None:
-        return settings
-    try:
-        parse_keys(keys)
-    except KeySettingError as error:
-        raise SettingsError(f"{path}: {error}") from None
-    return settings.model_copy(update={"payload_keys": keys})
-
-
 def parse_role(value: str | None) -> Role | None:
     """`--role`, checked against the closed list of roles (exit 2 naming the option)."""
     if value is None:
@@ -70,30 +44,10 @@ def parse_role(value: str | None) -> Role | None:
         raise
 
 
-def database_url(settings: Settings) -> str | None:
-    if settings.database_url:
-        return settings.database_url
-    written = Path(settings.data_dir) / DATABASE_URL_FILE
-    return written.read_text().strip() if written.exists() else None
-
-
-@asynccontextmanager
-async def connected(settings: Settings, *, register: bool = False):
-    """A TryggClient on the configured Temporal (and the register, when asked for)."""
-    from runtime.calendar import default_policy
-
-    temporal = await connect_temporal(settings)
-    pool = None
-    if register:
-        url = database_url(settings)
-        if url is None:
-            raise ConnectionFailed("the case register is not configured: set DATABASE_URL (or run trygg dev)")
-        pool = await connect_postgres(url, migrate=False, max_size=2)
-    try:
-        yield TryggClient(temporal, task_queue=settings.task_queue, policy=default_policy(date.today().year), pool=pool)
-    finally:
-        if pool is not None:
-            await pool.close()
+def connected(settings: Settings, *, register: bool = False, temporal: bool = True):
+    """A TryggClient built as every script builds it (TryggClient.connect): the register
+    when asked for, Temporal unless the command reads only the register."""
+    return TryggClient.connect(settings, register=register, temporal=temporal)
 
 
 def run(coroutine_factory: Callable[[], Awaitable[T]]) -> T:

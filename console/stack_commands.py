@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 
 import typer
 
-from console.session import DATABASE_URL_FILE, with_dev_payload_keys
+from console.session import DATABASE_URL_FILE, JSON_OPTION, with_dev_payload_keys
 from runtime.connections import ConnectionFailed
 from runtime.devstack import DevStack, DevStackError, run_dev_stack
 from register.policies import PolicyVersionConflict
@@ -26,8 +27,11 @@ def register(app: typer.Typer) -> None:
     app.command("worker")(worker)
 
 
-def dev() -> None:
+def dev(as_json: bool = JSON_OPTION) -> None:
     """Start the embedded stack: Temporal dev server with Web UI, PostgreSQL, migrations, worker.
+
+    When everything is up it prints every address it serves; with --json as one JSON
+    object on one line (a script waits for that line), and nothing else on standard output.
 
     Example: trygg dev    (then open http://localhost:8233; Ctrl-C stops everything)
     """
@@ -42,14 +46,14 @@ def dev() -> None:
     except PolicyFileError as error:
         fail(str(error), 2)
     try:
-        asyncio.run(_dev(settings))
+        asyncio.run(_dev(settings, as_json))
     except (DevStackError, ConnectionFailed) as error:
         fail(str(error))
     except PolicyVersionConflict as error:
         fail(str(error), 2)
 
 
-async def _dev(settings) -> None:
+async def _dev(settings, as_json: bool = False) -> None:
     from worker import run_worker
 
     stop = asyncio.Event()
@@ -72,25 +76,48 @@ async def _dev(settings) -> None:
             await api_task
             await worker_task  # raises what stopped it
             return
-        typer.echo(
-            "\n".join(
-                [
-                    "Trygg is up.",
-                    f"  Temporal:  {stack.temporal_address}   Web UI: {stack.ui_url}",
-                    f"  Data:      {settings.data_dir.resolve()}",
-                    f"  API:       http://localhost:{settings.api_port} (partner acknowledgements)"
-                    if settings.api_port
-                    else "  API:       off",
-                    "  Next, in another terminal:  .venv/bin/trygg demo   (or trygg report --help)",
-                    "  Ctrl-C stops everything.",
-                ]
-            )
-        )
+        typer.echo(json.dumps(endpoints(settings, stack)) if as_json else ready_text(settings, stack))
         await worker_task
         await api_task
 
     await run_dev_stack(settings, services)
-    typer.echo("Trygg stopped.")
+    typer.echo(json.dumps({"stopped": True}) if as_json else "Trygg stopped.")
+
+
+def endpoints(settings, stack: DevStack) -> dict:
+    """Every address `trygg dev` serves, as `--json` prints it once the stack is ready."""
+    api = f"http://localhost:{settings.api_port}" if settings.api_port else None
+    return {
+        "ready": True,
+        "temporal": stack.temporal_address,
+        "namespace": settings.temporal_namespace or "default",
+        "task_queue": settings.task_queue,
+        "web_ui": stack.ui_url,
+        "temporal_http_api": stack.http_api_url,
+        "temporal_metrics": stack.metrics_url,
+        "api": api,
+        "codec": f"{api}/codec" if api and settings.payload_keys else None,
+        "worker_metrics": f"http://127.0.0.1:{settings.metrics_port}/metrics" if settings.metrics_port else None,
+        "data_dir": str(settings.data_dir.resolve()),
+    }
+
+
+def ready_text(settings, stack: DevStack) -> str:
+    found = endpoints(settings, stack)
+    return "\n".join(
+        [
+            "Trygg is up.",
+            f"  Temporal:  {found['temporal']}   Web UI: {found['web_ui']}",
+            f"  Temporal HTTP API: {found['temporal_http_api']}   metrics: {found['temporal_metrics']}",
+            f"  API:       {found['api']} (partner acknowledgements" + (", codec)" if found["codec"] else ")")
+            if found["api"]
+            else "  API:       off",
+            f"  Worker metrics: {found['worker_metrics'] or 'off'}",
+            f"  Data:      {found['data_dir']}",
+            "  Next, in another terminal:  .venv/bin/trygg demo   (or trygg report --help)",
+            "  Ctrl-C stops everything.",
+        ]
+    )
 
 
 async def _serve_api(settings, stack: DevStack, stop: asyncio.Event) -> None:

@@ -24,6 +24,7 @@ from domain.records import CaseEventRecord, CloseStaffTask, StaffTaskRecord, Tas
 from domain.state import Clock, ClockKind, PreventionOutcome, TaskState
 from domain.steps import StepInput
 from domain.text import StrictBool
+from domain.view import TaskView
 
 
 class PreventionStage(StrEnum):
@@ -111,6 +112,7 @@ class PreventionView(Frozen):
     reviews: tuple[ReviewEntry, ...]
     outcome: PreventionOutcome | None
     open_tasks: tuple[str, ...]
+    tasks: tuple[TaskView, ...] = Field(default=(), description="The open tasks themselves, as the case lists its own.")
     overdue: bool = False
     escalated: bool = False
     allowed_steps: tuple[str, ...]
@@ -160,6 +162,11 @@ def prevention_view(state: PreventionState, role: Role | None = None) -> Prevent
         reviews=tuple(state.reviews),
         outcome=state.outcome,
         open_tasks=tuple(sorted(t.kind for t in state.tasks.values())),
+        tasks=tuple(
+            TaskView(task_id=t.task_id, kind=t.kind, role=t.role, assignee=t.assignee, due_at=t.due_at,
+                     overdue=t.overdue, escalated=t.escalated)
+            for t in sorted(state.tasks.values(), key=lambda t: (t.due_at, t.task_id))
+        ),  # fmt: skip
         overdue=any(t.overdue for t in state.tasks.values()),
         escalated=any(t.escalated for t in state.tasks.values()),
         allowed_steps=prevention_allowed_steps(state, role),

@@ -40,8 +40,13 @@ class TaskView(Frozen):
 
 
 class ClockView(Frozen):
+    """A running clock; `ref` and `notice_kind` say what it belongs to (a task, or the
+    notice whose acknowledgement it waits for), so two clocks of one kind can be told apart."""
+
     kind: ClockKind
     fires_at: AwareDatetime
+    ref: str | None = None
+    notice_kind: NoticeKind | None = None
 
 
 class LegalDutyView(Frozen):
@@ -82,6 +87,11 @@ def legal_duties(state: CaseState) -> tuple[LegalDutyView, ...]:
     return tuple(rows)
 
 
+def _clock_view(state: CaseState, clock) -> ClockView:
+    notice = next((n for n in state.notices if n.notice_id == clock.ref), None) if clock.ref else None
+    return ClockView(kind=clock.kind, fires_at=clock.fires_at, ref=clock.ref, notice_kind=notice.kind if notice else None)
+
+
 class CaseView(Frozen):
     case_id: str
     workflow_id: str
@@ -111,6 +121,11 @@ class CaseView(Frozen):
     legal_duties: tuple[LegalDutyView, ...] = ()
     prevention_workflow_id: str | None
     prevention_outcome: PreventionOutcome | None
+    prevention_tasks: tuple[TaskView, ...] = Field(
+        default=(),
+        description="The open tasks of the prevention track (its own workflow): filled in by the client that reads "
+        "the case (TryggClient.view), since the case does not hold them.",
+    )
     milestones: tuple[str, ...]
     notes: int
     for_role: Role | None
@@ -157,7 +172,7 @@ def view_of(state: CaseState, role: Role | None = None) -> CaseView:
             )
             for t in tasks
         ),
-        clocks=tuple(ClockView(kind=c.kind, fires_at=c.fires_at) for c in clocks),
+        clocks=tuple(_clock_view(state, c) for c in clocks),
         next_due=state.next_due(),
         overdue=any(t.overdue for t in tasks),
         escalated=any(t.escalated for t in tasks),

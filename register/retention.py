@@ -85,7 +85,7 @@ async def apply_retention(conn: asyncpg.Connection, request: RetentionRequest) -
             )
         ]
         removed = {}
-        for table in ("case_events", "reports", "staff_tasks", "disclosures", "notice_documents", "partner_outbox"):
+        for table in ("case_events", "reports", "staff_tasks", "disclosures", "notice_documents", "partner_outbox", "case_incidents"):
             removed[table] = await conn.fetchval(
                 f"WITH gone AS (DELETE FROM {table} WHERE case_id = ANY($1::text[]) RETURNING 1) SELECT count(*) FROM gone",
                 expired,

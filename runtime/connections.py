@@ -55,7 +55,34 @@ async def connect_temporal(settings: Settings, runtime: Runtime | None = None) -
     try:
         return await Client.connect(**config, data_converter=data_converter(settings), runtime=runtime)
     except RuntimeError as error:
-        raise ConnectionFailed(f"cannot reach Temporal at {config['target_host']}: {error}") from error
+        raise ConnectionFailed(f"cannot reach Temporal at {config['target_host']}: {plain_reason(error)}") from error
+
+
+_REASONS = (
+    ("connection refused", "connection refused (is it running? `trygg dev` starts one)"),
+    ("dns error", "the host name is not known"),
+    ("name or service not known", "the host name is not known"),
+    ("timed out", "no answer in time"),
+    ("deadline", "no answer in time"),
+    ("certificate", "its TLS certificate was not accepted"),
+    ("tls", "the TLS handshake failed"),
+    ("unauthenticated", "the credentials were refused (TEMPORAL_API_KEY, TLS client certificate)"),
+    ("permission denied", "the credentials were refused (TEMPORAL_API_KEY, TLS client certificate)"),
+    ("broken pipe", "the connection was cut"),
+    ("connection reset", "the connection was cut"),
+)
+
+
+def plain_reason(error: Exception) -> str:
+    """The SDK's core is Rust and its connect errors carry Rust's debug formatting
+    (`tonic::transport::Error(Transport, ConnectError(...))`): a person learns nothing
+    from it, and it would end up in the one line the console prints. Say the reason in
+    words; the full error stays on the exception's cause for a debugger."""
+    text = str(error).lower()
+    for needle, reason in _REASONS:
+        if needle in text:
+            return reason
+    return "the connection failed"
 
 
 async def connect_postgres(database_url: str, *, migrate: bool = True, max_size: int = 10) -> asyncpg.Pool:

@@ -43,6 +43,8 @@ class DevStack:
     temporal_address: str
     ui_url: str
     database_url: str
+    http_api_url: str = ""
+    metrics_url: str = ""
 
 
 @contextmanager
@@ -82,12 +84,8 @@ def ensure_port_free(port: int, what: str, setting: str) -> None:
 
 
 def free_port(excluding: set[int]) -> int:
-    """A port the kernel calls free that is none of `excluding`.
-
-    The dev server picks its HTTP API and metrics ports this way when not told, but
-    before its own gRPC listener is bound, so it can hand the HTTP API the gRPC port
-    and fail with "address already in use" (seen once in CI). Choosing them here,
-    around the ports we are about to use, rules that out."""
+    """A port the kernel calls free that is none of `excluding`, for the test and
+    benchmark servers (see `local_server_ports`)."""
     while True:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             probe.bind(("127.0.0.1", 0))
@@ -98,25 +96,35 @@ def free_port(excluding: set[int]) -> int:
 
 def local_server_ports() -> dict:
     """`WorkflowEnvironment.start_local` arguments that name the gRPC, HTTP API and
-    metrics ports, all distinct, for the test and benchmark servers (see `free_port`)."""
+    metrics ports, all distinct. Left to itself the dev server picks its HTTP API and
+    metrics ports before its gRPC listener is bound, so it can hand the HTTP API the gRPC
+    port and fail with "address already in use" (seen once in CI)."""
     grpc = free_port(set())
     http = free_port({grpc})
     metrics = free_port({grpc, http})
     return {"port": grpc, "dev_server_extra_args": ["--http-port", str(http), "--metrics-port", str(metrics)]}
 
 
+DEV_PORTS = (
+    ("temporal_port", "Temporal gRPC", "TRYGG_TEMPORAL_PORT"),
+    ("ui_port", "Temporal Web UI", "TRYGG_UI_PORT"),
+    ("temporal_http_port", "Temporal HTTP API", "TRYGG_TEMPORAL_HTTP_PORT"),
+    ("temporal_metrics_port", "Temporal metrics", "TRYGG_TEMPORAL_METRICS_PORT"),
+)
+"""Every port the dev server listens on, with the setting that moves it. `trygg dev`
+names them all (never the dev server's own random choice), so each can be printed, and a
+port in use is refused naming its setting."""
+
+
 def temporal_command(settings: Settings, data_dir: Path) -> list[str]:
-    taken = {settings.temporal_port, settings.ui_port, settings.api_port or 0, settings.metrics_port or 0}
-    http_port = free_port(taken)
-    metrics_port = free_port(taken | {http_port})
     command = [
         bundled_binary("temporal"), "server", "start-dev",
         "--db-filename", str(data_dir / "temporal.db"),
         "--ip", "127.0.0.1",
         "--port", str(settings.temporal_port),
         "--ui-port", str(settings.ui_port),
-        "--http-port", str(http_port),
-        "--metrics-port", str(metrics_port),
+        "--http-port", str(settings.temporal_http_port),
+        "--metrics-port", str(settings.temporal_metrics_port),
         "--log-level", "error",
     ]  # fmt: skip
     if settings.payload_keys and settings.api_port:
@@ -126,6 +134,21 @@ def temporal_command(settings: Settings, data_dir: Path) -> list[str]:
         kind = _SEARCH_ATTRIBUTE_TYPES[key.indexed_value_type.name.removeprefix("INDEXED_VALUE_TYPE_")]
         command += ["--search-attribute", f"{key.name}={kind}"]
     return command
+
+
+def check_dev_ports(settings: Settings) -> None:
+    """Refuse two settings naming one port, and a port another program holds, by setting."""
+    seen: dict[int, str] = {}
+    chosen = [(getattr(settings, field), what, setting) for field, what, setting in DEV_PORTS]
+    if settings.api_port:
+        chosen.append((settings.api_port, "Trygg API", "TRYGG_API_PORT"))
+    if settings.metrics_port:
+        chosen.append((settings.metrics_port, "worker metrics", "TRYGG_METRICS_PORT"))
+    for port, what, setting in chosen:
+        if port in seen:
+            raise DevStackError(f"{setting} and {seen[port]} both name port {port}; give each its own")
+        seen[port] = setting
+        ensure_port_free(port, what, setting)
 
 
 def stop_leftover_temporal(database: Path, timeout: float = 20.0) -> int:
@@ -150,10 +173,7 @@ def stop_leftover_temporal(database: Path, timeout: float = 20.0) -> int:
 
 def start_temporal(settings: Settings, data_dir: Path) -> subprocess.Popen:
     stop_leftover_temporal(data_dir / "temporal.db")
-    ensure_port_free(settings.temporal_port, "Temporal gRPC", "TRYGG_TEMPORAL_PORT")
-    ensure_port_free(settings.ui_port, "Temporal Web UI", "TRYGG_UI_PORT")
-    if settings.api_port:
-        ensure_port_free(settings.api_port, "Trygg API", "TRYGG_API_PORT")
+    check_dev_ports(settings)
     log_file = (data_dir / "temporal.log").open("ab")
     return subprocess.Popen(
         temporal_command(settings, data_dir),
@@ -218,7 +238,13 @@ async def run_dev_stack(settings: Settings, run_services: Callable[[DevStack], "
             else:
                 postgres = await asyncio.to_thread(start_embedded_postgres, data_dir / "postgres", cleanup="stop")
                 database_url = postgres_url(postgres)
-            stack = DevStack(address, f"http://localhost:{settings.ui_port}", database_url)
+            stack = DevStack(
+                address,
+                f"http://localhost:{settings.ui_port}",
+                database_url,
+                http_api_url=f"http://127.0.0.1:{settings.temporal_http_port}",
+                metrics_url=f"http://127.0.0.1:{settings.temporal_metrics_port}/metrics",
+            )
             await run_services(stack)  # type: ignore[misc]
         finally:
             stop_process(temporal)

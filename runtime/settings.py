@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8090, ge=0, le=65535, description="HTTP API (partner acknowledgements); 0 turns it off.")
     temporal_port: int = Field(default=7233, ge=1, le=65535, description="Dev stack only: Temporal gRPC port.")
     ui_port: int = Field(default=8233, ge=1, le=65535, description="Dev stack only: Web UI port.")
+    temporal_http_port: int = Field(
+        default=7243, ge=1, le=65535, description="Dev stack only: the Temporal dev server's HTTP API port."
+    )
+    temporal_metrics_port: int = Field(
+        default=7244, ge=1, le=65535, description="Dev stack only: the Temporal dev server's Prometheus metrics port."
+    )
     payload_keys: str | None = Field(
         default=None,
         repr=False,
@@ -179,7 +185,8 @@ def load_settings(**overrides: object) -> Settings:
 
 _SHOWN = {
     "log_format", "log_level", "metrics_port", "graceful_shutdown_seconds", "smtp_port", "smtp_starttls",
-    "api_port", "temporal_port", "ui_port", "identity_port", "oidc_algorithms", "oidc_role_claim", "oidc_actor_claim",
+    "api_port", "temporal_port", "ui_port", "temporal_http_port", "temporal_metrics_port",
+    "identity_port", "oidc_algorithms", "oidc_role_claim", "oidc_actor_claim",
 }  # fmt: skip
 """Settings whose value is a code or a number, echoed in an error to help; every other
 value (a URL with a password, a key, a user name, an address) is named but never echoed."""

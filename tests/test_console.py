@@ -4,6 +4,8 @@ with the real activities: normal output, --json output, and the error exits."""
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime
 
 import pytest
 import pytest_asyncio
@@ -208,8 +210,54 @@ async def test_commands_exit_1_with_one_line_when_temporal_is_down(trygg):
     for args in (("show", "T-1"), ("cases",), ("act", "T-1", "add_note", "--as", COORDINATOR, "--reason", "x")):
         result = await trygg(*args, TEMPORAL_ADDRESS="127.0.0.1:1")
         assert result.code == 1, args
-        assert result.err.startswith("trygg: cannot reach Temporal at 127.0.0.1:1"), result.err
-        assert len(result.err.strip().splitlines()) == 1
+        assert result.err.strip() == "trygg: cannot reach Temporal at 127.0.0.1:1: connection refused (is it running? `trygg dev` starts one)"
+        assert "::" not in result.err and "Error(" not in result.err, "no Rust debug text"
+
+
+async def test_inbox_and_stats_read_only_postgresql_and_work_with_temporal_down(trygg, tmp_path):
+    tenancy, receipt = await open_case(trygg, tmp_path)
+    inbox = await trygg("inbox", "--json", TEMPORAL_ADDRESS="127.0.0.1:1")
+    assert inbox.code == 0, inbox.err
+    assert receipt["case_id"] in [i["case_id"] for i in inbox.json()]
+    stats = await trygg("stats", "--since", "2020-01-01", TEMPORAL_ADDRESS="127.0.0.1:1")
+    assert stats.code == 0 and "active cases:" in stats.out, stats.err
+
+
+async def test_every_id_one_command_prints_the_others_accept(trygg, tmp_path):
+    tenancy, receipt = await open_case(trygg, tmp_path)
+    items = (await trygg("inbox", "--role", "coordinator", "--json")).json()
+    task = next(i for i in items if i["case_id"] == receipt["case_id"])
+    for printed in (receipt["case_id"], receipt["report_id"], receipt["workflow_id"], task["task_id"], tenancy):
+        shown = await trygg("show", printed, "--json")
+        assert shown.code == 0, (printed, shown.err)
+        assert shown.json()["case_id"] == receipt["case_id"]
+    other = await trygg("show", f"{tenancy}.0123456789ab", "--json")
+    assert other.code == 1 and "is not the one open under" in other.err, "an old case id never reaches the new case"
+
+
+async def test_a_step_names_its_report_by_the_case_systems_ref_or_as_latest(trygg, tmp_path):
+    tenancy, receipt = await open_case(trygg, tmp_path)
+    filed = await trygg("report", "-", stdin=json.dumps(report_json(tenancy, f"{tenancy}-2")))
+    assert filed.code == 0 and f"{tenancy}." in filed.out and "--report latest" in filed.out
+    by_ref = await trygg("act", tenancy, "verify_report", "--as", COORDINATOR, "--reason", "heard it",
+                         "--report", f"{tenancy}-1", "--data", '{"method": "own_observation"}', "--json")  # fmt: skip
+    assert by_ref.code == 0, by_ref.err
+    verified = {r["report_id"]: r["verified"] for r in by_ref.json()["reports"]}
+    assert verified[receipt["report_id"]] is True
+    latest = await trygg("act", tenancy, "reject_report", "--as", COORDINATOR, "--reason", "nobody else", "--report", "latest", "--json")
+    assert latest.code == 0, latest.err
+    assert [r["verified"] for r in latest.json()["reports"]] == [True, False]
+
+
+async def test_human_output_prints_times_in_swedish_time_with_the_zone_and_json_keeps_the_offset(trygg, tmp_path):
+    tenancy, _ = await open_case(trygg, tmp_path)
+    human = await trygg("show", tenancy, "--role", "coordinator")
+    assert "at 2026-11-20 23:10 CET" in human.out, human.out  # the report's occurred_at, given as +01:00
+    assert re.search(r"due \d{4}-\d{2}-\d{2} \d{2}:\d{2} CES?T", human.out), human.out
+    view = (await trygg("show", tenancy, "--json")).json()
+    assert datetime.fromisoformat(view["reports"][0]["occurred_at"]).utcoffset() is not None, "JSON keeps ISO with offset"
+    inbox = await trygg("inbox", "--role", "coordinator")
+    assert re.search(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2} CES?T", inbox.out.splitlines()[1]), inbox.out
 
 
 async def test_register_commands_exit_1_with_one_line_when_postgresql_is_down(trygg, tmp_path):
@@ -226,3 +274,55 @@ async def test_demo_walks_a_case_through_dialogue_warning_follow_up_and_preventi
     assert result.code == 0, result.err
     for line in ("verify_report", "record_dialogue", "issue_warning", "eviction-prevention track started", "plan fulfilled"):
         assert line in result.out
+
+
+async def test_demo_takes_json_like_every_command(trygg):
+    result = await trygg("demo", "--json")
+    assert result.code == 0, result.err
+    walked = result.json()
+    assert walked["case_id"].startswith(walked["tenancy_id"] + ".")
+    assert any("plan fulfilled" in step["what"] for step in walked["steps"])
+    assert walked["view"]["stage"] == "follow_up"
+
+
+async def test_show_lists_the_prevention_tracks_tasks_and_history_tells_its_end_once(trygg, tmp_path):
+    tenancy, receipt = await open_case(trygg, tmp_path)
+    for step, data in (
+        ("verify_report", {"report_id": receipt["report_id"], "method": "own_observation"}),
+        ("record_contact", {"method": "call"}),
+        ("record_dialogue", {"resolved": False}),
+        ("escalate_to_prevention", {}),
+    ):
+        taken = await trygg("act", tenancy, step, "--as", COORDINATOR, "--reason", "r", "--data", json.dumps(data))
+        assert taken.code == 0, (step, taken.err)
+
+    async def track_tasks():
+        view = (await trygg("show", tenancy, "--json")).json()
+        assert view["prevention_tasks"], "the track's tasks show beside the case's"
+        return view
+
+    view = await eventually(track_tasks, timeout=20)
+    human = await trygg("show", tenancy, "--role", "prevention_team")
+    assert "[prevention track]" in human.out and view["prevention_tasks"][0]["task_id"] in human.out
+    track_task = view["prevention_tasks"][0]["task_id"]
+    assert (await trygg("show", track_task, "--json")).code == 0, "a track's task id names the case too"
+
+    prevention = "prevention_team:omar.k"
+    for step, data in (("record_consent", {"given": True}), ("agree_action_plan", {"measures": ["quiet_hours"]}),
+                       ("record_review", {"verdict": "fulfilled"})):  # fmt: skip
+        taken = await trygg("act", tenancy, step, "--as", prevention, "--reason", "r", "--data", json.dumps(data))
+        assert taken.code == 0, (step, taken.err)
+
+    async def ended():
+        timeline = (await trygg("history", tenancy, "--role", "coordinator", "--json")).json()
+        kinds = [e["kind"] for e in timeline["entries"]]
+        assert "signal:prevention_finished" in kinds
+        return timeline
+
+    timeline = await eventually(ended, timeout=20)
+    kinds = [e["kind"] for e in timeline["entries"]]
+    assert kinds.count("signal:prevention_finished") + kinds.count("prevention_finished") == 1, kinds
+    assert "task_opened" in kinds and "task_closed" in kinds, "the register's task events are in the timeline"
+    human = await trygg("history", tenancy, "--role", "coordinator")
+    assert human.out.count("prevention track ended") == 1 and "prevention track finished" not in human.out
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} CES?T  task .*:pt\d+ opened", human.out), human.out

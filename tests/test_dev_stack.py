@@ -35,20 +35,24 @@ def dev_environment(data_dir: Path) -> dict[str, str]:
         "TRYGG_TEMPORAL_PORT": str(temporal_port),
         "TRYGG_UI_PORT": str(free_port()),
         "TRYGG_API_PORT": str(free_port()),
+        "TRYGG_TEMPORAL_HTTP_PORT": str(free_port()),
+        "TRYGG_TEMPORAL_METRICS_PORT": str(free_port()),
         "TRYGG_METRICS_PORT": "0",
         "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
     }
 
 
 class DevProcess:
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], *args: str) -> None:
         self.env = env
+        self.args = args
         self.process: asyncio.subprocess.Process | None = None
         self.output: list[str] = []
+        self.ready: dict | None = None
 
     async def start(self, *, ready_within: float = 60.0) -> None:
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "console.main", "dev", cwd=ROOT, env=self.env,
+            sys.executable, "-m", "console.main", "dev", *self.args, cwd=ROOT, env=self.env,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         )  # fmt: skip
         await asyncio.wait_for(self._until_ready(), ready_within)
@@ -59,7 +63,10 @@ class DevProcess:
             if not line:
                 raise AssertionError("trygg dev exited before it was ready:\n" + "".join(self.output))
             self.output.append(line.decode())
-            if line.decode().strip() == READY_LINE:
+            text = line.decode().strip()
+            if text.startswith("{") and json.loads(text).get("ready"):
+                self.ready = json.loads(text)
+            if text == READY_LINE or self.ready:
                 asyncio.create_task(self._drain())
                 return
 
@@ -91,6 +98,8 @@ async def test_trygg_dev_runs_a_case_stops_cleanly_and_finds_it_again(tmp_path):
     await dev.start()
     output = "".join(dev.output)
     assert f"Web UI: http://localhost:{env['TRYGG_UI_PORT']}" in output
+    assert f"Temporal HTTP API: http://127.0.0.1:{env['TRYGG_TEMPORAL_HTTP_PORT']}" in output
+    assert f"metrics: http://127.0.0.1:{env['TRYGG_TEMPORAL_METRICS_PORT']}/metrics" in output
 
     filed = await trygg("report", "-", "--json", stdin=json.dumps(report_json(tenancy, "CS-1")))
     assert filed.code == 0, filed.err
@@ -154,8 +163,11 @@ async def test_a_killed_trygg_dev_leaves_a_stale_lock_that_the_next_start_takes_
     await first.process.wait()
     assert (data_dir / "dev.lock").exists(), "the killed run left its lock file behind"
 
-    second = DevProcess(env)
+    second = DevProcess(env, "--json")
     await second.start()
+    assert second.ready["temporal"] == env["TEMPORAL_ADDRESS"], "--json prints the endpoints as one object"
+    assert second.ready["temporal_http_api"] == f"http://127.0.0.1:{env['TRYGG_TEMPORAL_HTTP_PORT']}"
+    assert second.ready["web_ui"] == f"http://localhost:{env['TRYGG_UI_PORT']}"
     try:
         shown = await trygg("show", tenancy, "--json")
         assert shown.code == 0, shown.err
@@ -166,36 +178,27 @@ async def test_a_killed_trygg_dev_leaves_a_stale_lock_that_the_next_start_takes_
     assert processes_using(data_dir) == []
 
 
-def test_the_dev_server_is_given_every_port_it_listens_on(tmp_path, monkeypatch):
-    """Left to itself the dev server picks its HTTP API and metrics ports before its
-    gRPC port is bound and can pick that one (CI saw "bind: address already in use" on
-    a restart). So Trygg names them all, and none repeats another."""
+def test_the_dev_server_is_given_every_port_it_listens_on_from_settings(tmp_path):
+    """Left to itself the dev server picks its HTTP API and metrics ports at random (and
+    could pick its own gRPC port, seen once in CI), and nobody learns them. Trygg names
+    each from a setting, so `trygg dev` can print them."""
     import runtime.devstack as devstack
     from runtime.settings import load_settings
 
-    settings = load_settings(temporal_port=41001, ui_port=41002, api_port=41003, metrics_port=41004)
-    offered = iter([41001, 41002, 41003, 41004, 41005, 41005, 41006])
-    monkeypatch.setattr(devstack.socket, "socket", lambda *_: _FakeProbe(next(offered)))
-
+    settings = load_settings(
+        temporal_port=41001, ui_port=41002, api_port=41003, metrics_port=41004,
+        temporal_http_port=41005, temporal_metrics_port=41006,
+    )  # fmt: skip
     command = devstack.temporal_command(settings, tmp_path)
     ports = {flag: int(command[command.index(flag) + 1]) for flag in ("--port", "--ui-port", "--http-port", "--metrics-port")}
     assert ports == {"--port": 41001, "--ui-port": 41002, "--http-port": 41005, "--metrics-port": 41006}
+    assert load_settings().temporal_http_port == 7243 and load_settings().temporal_metrics_port == 7244
 
 
-class _FakeProbe:
-    """Stands in for the kernel's choice of a free port, so the test can offer taken ones."""
+def test_two_settings_naming_one_port_are_refused_by_name():
+    import runtime.devstack as devstack
+    from runtime.settings import load_settings
 
-    def __init__(self, port: int) -> None:
-        self.port = port
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *_):
-        return False
-
-    def bind(self, _address) -> None:
-        pass
-
-    def getsockname(self):
-        return ("127.0.0.1", self.port)
+    settings = load_settings(temporal_http_port=41011, temporal_metrics_port=41011, metrics_port=0, api_port=0)
+    with pytest.raises(devstack.DevStackError, match="TRYGG_TEMPORAL_METRICS_PORT and TRYGG_TEMPORAL_HTTP_PORT both name port 41011"):
+        devstack.check_dev_ports(settings)

@@ -93,6 +93,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.inputs import CaseInput
     from domain.view import CaseView, view_of
+    from domain.summary import current_details
     from workflows import search_attributes as sa
     from workflows.activities import NOTICE_TIMEOUT, REGISTER_RETRY, REGISTER_TIMEOUT, carry_out, notice_retry
     from workflows.policy_calls import CALENDAR_PATCH, lasting_calendar
@@ -399,6 +400,9 @@ class DisturbanceCaseWorkflow:
         self._commits += 1
         await carry_out(commands, state.case_id, lambda command: self._carry_out_other(command, state))
         self._upsert_search_attributes()
+        # Metadata only: answered through Temporal's built-in metadata query, it adds no
+        # command and no history event, so a running case replays as before (no patch).
+        workflow.set_current_details(current_details(state))
 
     async def _carry_out_other(self, command: Any, state: CaseState) -> None:
         """A command that is not a register write: a notice (in the background) or the

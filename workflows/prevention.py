@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         withdraw,
     )
     from domain.steps import StepInput
+    from domain.summary import prevention_details
     from workflows.activities import carry_out
 
 PREVENTION_TASK_CLOCKS = "prevention-task-clocks"
@@ -100,6 +101,7 @@ class PreventionWorkflow:
         self._state = state
         self._commits += 1
         await carry_out(commands, state.input.case_id)
+        workflow.set_current_details(prevention_details(state))  # metadata: no command, no event
 
     @workflow.query(name="view")
     def view(self, role: Role | None = None) -> PreventionView:

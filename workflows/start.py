@@ -18,6 +18,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from domain.intake import ReportReceipt, report_update_id
 from domain.models import DisturbanceReport
+from domain.summary import opening_details, opening_summary
 from workflows.case import REPORT_SIGNAL, CaseInput, DisturbanceCaseWorkflow, case_workflow_id
 
 
@@ -31,15 +32,26 @@ def start_options(tenancy_id: str, task_queue: str) -> dict[str, Any]:
     }
 
 
-def start_operation(tenancy_id: str, task_queue: str, **case_input: Any) -> WithStartWorkflowOperation:
+def start_operation(
+    tenancy_id: str, task_queue: str, report: DisturbanceReport | None = None, **case_input: Any
+) -> WithStartWorkflowOperation:
     """The workflow start that goes with a `file_report` Update: the running case is used
-    if there is one. `case_input` is for tests (search_attributes, max_history_events_before_continue)."""
+    if there is one. A new run gets a static summary and details from the report's codes
+    (domain/summary.py: no personal data), for Temporal's Web UI. `case_input` is for tests
+    (search_attributes, max_history_events_before_continue)."""
     return WithStartWorkflowOperation(
         DisturbanceCaseWorkflow.run,
         CaseInput(**case_input),
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         **start_options(tenancy_id, task_queue),
+        **_metadata(report),
     )
+
+
+def _metadata(report: DisturbanceReport | None) -> dict[str, str]:
+    if report is None:
+        return {}
+    return {"static_summary": opening_summary(report), "static_details": opening_details(report)}
 
 
 async def file_report(
@@ -48,7 +60,7 @@ async def file_report(
     """File a report and wait for the case's answer: the receipt, and the handle of the
     run that gave it. Raises WorkflowUpdateFailedError when the case refuses the report
     (nothing is recorded then) and RPCError when Temporal cannot be reached."""
-    operation = start_operation(report.tenancy.tenancy_id, task_queue, **case_input)
+    operation = start_operation(report.tenancy.tenancy_id, task_queue, report, **case_input)
     receipt = await client.execute_update_with_start_workflow(
         DisturbanceCaseWorkflow.file_report,
         report,
@@ -68,4 +80,5 @@ async def submit_report(client: Client, report: DisturbanceReport, *, task_queue
         start_signal=REPORT_SIGNAL,
         start_signal_args=[report],
         **start_options(report.tenancy.tenancy_id, task_queue),
+        **_metadata(report),
     )
