@@ -7,6 +7,7 @@ import signal
 
 import typer
 
+from console.dev_identity import api_lines, dev_identity
 from console.session import DATABASE_URL_FILE, with_dev_payload_keys
 from runtime.connections import ConnectionFailed
 from runtime.devstack import DevStack, DevStackError, run_dev_stack
@@ -63,7 +64,7 @@ async def _dev(settings) -> None:
         worker_task = asyncio.create_task(
             run_worker(settings, database_url=stack.database_url, stop=stop, ready=ready)
         )
-        api_task = asyncio.create_task(_serve_api(settings, stack, stop))
+        api_task = asyncio.create_task(_serve_api(settings, stack, stop, issuer))
         ready_wait = asyncio.create_task(ready.wait())
         done, _ = await asyncio.wait({worker_task, ready_wait}, return_when=asyncio.FIRST_COMPLETED)
         if worker_task in done:
@@ -78,9 +79,7 @@ async def _dev(settings) -> None:
                     "Trygg is up.",
                     f"  Temporal:  {stack.temporal_address}   Web UI: {stack.ui_url}",
                     f"  Data:      {settings.data_dir.resolve()}",
-                    f"  API:       http://localhost:{settings.api_port} (partner acknowledgements)"
-                    if settings.api_port
-                    else "  API:       off",
+                    *api_lines(settings, issuer),
                     "  Next, in another terminal:  .venv/bin/trygg demo   (or trygg report --help)",
                     "  Ctrl-C stops everything.",
                 ]
@@ -89,31 +88,17 @@ async def _dev(settings) -> None:
         await worker_task
         await api_task
 
-    await run_dev_stack(settings, services)
+    with dev_identity(settings) as issuer:
+        await run_dev_stack(settings, services)
     typer.echo("Trygg stopped.")
 
 
-async def _serve_api(settings, stack: DevStack, stop: asyncio.Event) -> None:
-    """The partner-acknowledgement API beside the worker, stopped with it."""
-    if not settings.api_port:
-        return
-    from api.app import create_app
-    from api.server import build_server
-    from partners.directory import empty_directory, load_directory
-    from runtime.connections import connect_postgres, connect_temporal
+async def _serve_api(settings, stack: DevStack, stop: asyncio.Event, issuer: str | None) -> None:
+    """The staff and partner listeners beside the worker, stopped with it, on loopback."""
+    from api.server import serve_listeners
 
-    directory = load_directory(settings.partners_file) if settings.partners_file else empty_directory()
-    pool = await connect_postgres(stack.database_url, migrate=False, max_size=4)
-    client = await connect_temporal(settings)
-    app = create_app(directory, pool, client, codec=client.data_converter.payload_codec, ui_origins=settings.codec_origins())
-    server = build_server(app, host="127.0.0.1", port=settings.api_port)
-    serving = asyncio.create_task(server.serve())
-    try:
-        await stop.wait()
-    finally:
-        server.should_exit = True
-        await serving
-        await pool.close()
+    if settings.api_port or settings.partner_api_port:
+        await serve_listeners(settings, stack.database_url, stop, issuer=issuer, host="127.0.0.1")
 
 
 def worker() -> None:
