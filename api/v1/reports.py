@@ -8,7 +8,6 @@ answer is the case's own receipt (case id, report id, stage, duplicate or not).
 
 from __future__ import annotations
 
-import re
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
@@ -40,16 +39,12 @@ def location(receipt: ReportReceipt) -> str:
 async def file_report(
     request: Request,
     report: DisturbanceReport,
-    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key",
-                                         description="Your id of this request: 1-128 of A-Z a-z 0-9 . _ : -"),  # fmt: skip
+    idempotency_key: str = Header(alias="Idempotency-Key", pattern=idempotency.KEY_PATTERN,
+                                  description="Your id of this request: 1-128 of A-Z a-z 0-9 . _ : -"),  # fmt: skip
     principal: Principal = Depends(caller),
     ctx: ApiContext = Depends(context),
 ) -> Response:
     _may_file(principal)
-    if not idempotency_key:
-        raise invalid([FieldProblem(field="header:Idempotency-Key", reason="required")])
-    if not re.fullmatch(idempotency.KEY_PATTERN, idempotency_key):
-        raise invalid([FieldProblem(field="header:Idempotency-Key", reason="1 to 128 of A-Z a-z 0-9 . _ : -")])
     digest = idempotency.body_hash(await request.body())
     try:
         stored = await idempotency.claim(ctx.pool, principal.subject, idempotency_key, digest)
