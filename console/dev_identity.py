@@ -7,7 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from runtime.identity import DEV_CASE_SYSTEM, DEV_STAFF, run_identity_provider
+import warnings
+
+from runtime.devstack import ensure_port_free
+
+with warnings.catch_warnings():  # the mock imports Authlib's deprecated modules; nothing for a user to act on
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from runtime.identity import DEV_CASE_SYSTEM, DEV_STAFF, run_identity_provider
 
 
 @contextmanager
@@ -19,6 +25,7 @@ def dev_identity(settings) -> Iterator[str | None]:
     if not settings.identity_port:
         yield None
         return
+    ensure_port_free(settings.identity_port, "the dev OpenID provider", "TRYGG_IDENTITY_PORT")
     with run_identity_provider(settings.identity_port, audience=settings.oidc_audience) as provider:
         yield provider.issuer
 

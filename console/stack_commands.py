@@ -59,37 +59,37 @@ async def _dev(settings) -> None:
         loop.add_signal_handler(signum, stop.set)
 
     async def services(stack: DevStack) -> None:
-        (settings.data_dir / DATABASE_URL_FILE).write_text(stack.database_url)
-        ready = asyncio.Event()
-        worker_task = asyncio.create_task(
-            run_worker(settings, database_url=stack.database_url, stop=stop, ready=ready)
-        )
-        api_task = asyncio.create_task(_serve_api(settings, stack, stop, issuer))
-        ready_wait = asyncio.create_task(ready.wait())
-        done, _ = await asyncio.wait({worker_task, ready_wait}, return_when=asyncio.FIRST_COMPLETED)
-        if worker_task in done:
-            ready_wait.cancel()
-            stop.set()
-            await api_task
-            await worker_task  # raises what stopped it
-            return
-        typer.echo(
-            "\n".join(
-                [
-                    "Trygg is up.",
-                    f"  Temporal:  {stack.temporal_address}   Web UI: {stack.ui_url}",
-                    f"  Data:      {settings.data_dir.resolve()}",
-                    *api_lines(settings, issuer),
-                    "  Next, in another terminal:  .venv/bin/trygg demo   (or trygg report --help)",
-                    "  Ctrl-C stops everything.",
-                ]
+        with dev_identity(settings) as issuer:  # after the data dir is locked: a second run stops first
+            (settings.data_dir / DATABASE_URL_FILE).write_text(stack.database_url)
+            ready = asyncio.Event()
+            worker_task = asyncio.create_task(
+                run_worker(settings, database_url=stack.database_url, stop=stop, ready=ready)
             )
-        )
-        await worker_task
-        await api_task
+            api_task = asyncio.create_task(_serve_api(settings, stack, stop, issuer))
+            ready_wait = asyncio.create_task(ready.wait())
+            done, _ = await asyncio.wait({worker_task, ready_wait}, return_when=asyncio.FIRST_COMPLETED)
+            if worker_task in done:
+                ready_wait.cancel()
+                stop.set()
+                await api_task
+                await worker_task  # raises what stopped it
+                return
+            typer.echo(
+                "\n".join(
+                    [
+                        "Trygg is up.",
+                        f"  Temporal:  {stack.temporal_address}   Web UI: {stack.ui_url}",
+                        f"  Data:      {settings.data_dir.resolve()}",
+                        *api_lines(settings, issuer),
+                        "  Next, in another terminal:  .venv/bin/trygg demo   (or trygg report --help)",
+                        "  Ctrl-C stops everything.",
+                    ]
+                )
+            )
+            await worker_task
+            await api_task
 
-    with dev_identity(settings) as issuer:
-        await run_dev_stack(settings, services)
+    await run_dev_stack(settings, services)
     typer.echo("Trygg stopped.")
 
 
