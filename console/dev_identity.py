@@ -11,8 +11,10 @@ import warnings
 
 from runtime.devstack import ensure_port_free
 
+import authlib.deprecate  # noqa: E402,F401 - its filters first, so ours below win
+
 with warnings.catch_warnings():  # the mock imports Authlib's deprecated modules; nothing for a user to act on
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from runtime.identity import DEV_CASE_SYSTEM, DEV_STAFF, run_identity_provider
 
 
