@@ -1,4 +1,8 @@
-"""The acknowledgement endpoint.
+"""The partners' listener: the acknowledgement endpoint (and /healthz), nothing else.
+
+It runs on its own address and port (TRYGG_PARTNER_API_PORT), apart from the staff API,
+the codec and the web app (api/staff.py on TRYGG_API_PORT), so a proxy is not the only
+thing keeping partners off staff routes.
 
 A partner POSTs `{"notice_id": "..."}` to /partners/{partner_id}/acknowledgements, signed
 with its own secret exactly as Trygg signs the notices it sends (partners/signing.py:
@@ -12,7 +16,6 @@ workflow's handler must treat a second acknowledgement of a notice as a no-op.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import asyncpg
@@ -22,10 +25,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from temporalio.client import Client
-from temporalio.converter import PayloadCodec
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.codec import codec_routes
 from domain.records import NoticeAcknowledgement
 from domain.text import Ref
 from partners import outbox
@@ -51,22 +52,8 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def create_app(
-    directory: PartnerDirectory,
-    pool: asyncpg.Pool,
-    temporal: Client,
-    *,
-    codec: PayloadCodec | None = None,
-    ui_origins: Sequence[str] = (),
-    trust_role_header: bool = False,
-) -> Starlette:
-    """The ASGI app; dependencies are passed in so tests run it against real servers.
-
-    With a payload codec (TRYGG_PAYLOAD_KEYS set) it also serves /codec/encode and
-    /codec/decode for the Web UI at `ui_origins` (api/codec.py); staff-only. Decoded
-    payloads are cut by the reader's role, which is read from X-Trygg-Role only when
-    `trust_role_header` says a sign-in proxy sets it; otherwise they are cut to codes.
-    """
+def create_app(directory: PartnerDirectory, pool: asyncpg.Pool, temporal: Client) -> Starlette:
+    """The partners' ASGI app; dependencies are passed in so tests run it against real servers."""
 
     async def acknowledge(request: Request) -> JSONResponse:
         partner_id = request.path_params["partner_id"]
@@ -115,6 +102,5 @@ def create_app(
         routes=[
             Route("/partners/{partner_id}/acknowledgements", acknowledge, methods=["POST"]),
             Route("/healthz", health, methods=["GET"]),
-            *(codec_routes(codec, ui_origins, trust_role_header=trust_role_header) if codec is not None else []),
         ]
     )

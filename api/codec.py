@@ -11,15 +11,14 @@ refused. Requests without an Origin (the CLI, curl) are not browser requests and
 This endpoint decrypts: it must be reachable by staff only (behind the same sign-in as
 the Web UI), never from the internet or by partners.
 
-**Decoded is not whole.** Every decoded JSON payload is cut by the one redaction rule
-(domain/redaction.py) for the reader's role: the complainant only for a case owner, the
-tenants and free text only for roles that work cases, codes for the rest. Trygg has no
-sign-in of its own yet (the API issue adds it), so the reader's role is taken from the
-`X-Trygg-Role` header only when `trust_role_header` is set (TRYGG_CODEC_TRUST_ROLE_HEADER),
-which an operator may do only where a sign-in proxy in front of the API sets that header
-from the signed-in staff member and drops any a client sent. Without it, or without the
-header, every payload is decoded cut to codes, dates, stages and counts: nothing personal
-reaches the Web UI. Encoding needs no role: it reveals nothing.
+**Behind sign-in.** Every encode and decode needs a bearer token of a signed-in member of
+staff (api/tokens.py; the Web UI sends the user's own with its codec setting
+`passAccessToken`, deploy/README.md); without one it is 401, a case system's or an area
+manager's is 403. Decoded is not whole: every decoded JSON payload is cut by the one
+redaction rule (domain/redaction.py) for the reader's role: the complainant only for a
+case owner, the tenants and free text only for roles that work cases, codes for the
+operator. Encoding needs a signed-in member of staff too: it would otherwise let anyone
+write ciphertext under the active key.
 """
 
 from __future__ import annotations
@@ -29,11 +28,14 @@ from collections.abc import Sequence
 
 from google.protobuf import json_format
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.converter import PayloadCodec
 
+from api.principal import AccessRefused, CallerKind
+from api.problems import problem_response
+from api.tokens import TokenVerifier
 from domain.models import Role
 from domain.redaction import cut
 from runtime.codec import PayloadDecryptionError
@@ -42,26 +44,31 @@ from runtime.logging import get_logger
 MAX_CODEC_BODY = 16 * 1024 * 1024
 """A batch of payloads from one history page; Temporal caps a single payload at 2 MB."""
 
-ROLE_HEADER = "X-Trygg-Role"
-"""The signed-in reader's role, set by the sign-in proxy (trusted only when configured)."""
+ALLOWED_HEADERS = "Content-Type, X-Namespace, Authorization"
 
-ALLOWED_HEADERS = f"Content-Type, X-Namespace, Authorization, {ROLE_HEADER}"
+CODEC_ROLES = frozenset(Role) - {Role.SYSTEM, Role.AREA_MANAGER}
+"""Who may use the codec: the operator (who inspects workflows) and the roles that work
+cases. The area manager sees area pictures, never a case's payloads."""
 
 JSON_ENCODING = b"json/plain"
 
 log = get_logger("trygg.api.codec")
 
 
-def reader_role(headers, *, trusted: bool) -> Role | None:
-    """The role decoded payloads are cut for: the header's, when it is trusted and names a
-    staff role; otherwise None, which the rule reads as codes only."""
-    if not trusted:
-        return None
-    try:
-        role = Role(headers.get(ROLE_HEADER, ""))
-    except ValueError:
-        return None
-    return None if role is Role.SYSTEM else role
+async def reader_role(request: Request, verifier: TokenVerifier | None) -> Role:
+    """The signed-in reader's role, the one decoded payloads are cut for; AccessRefused if none."""
+    if verifier is None:
+        raise AccessRefused(401, "the codec needs sign-in, and no OpenID issuer is configured")
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AccessRefused(401, "sign in: send Authorization: Bearer <access token>")
+    principal = await verifier.verify(token.strip())
+    if principal.kind is not CallerKind.STAFF or not principal.roles:
+        raise AccessRefused(403, "the codec is for signed-in staff")
+    allowed = [role for role in principal.roles if role in CODEC_ROLES]
+    if not allowed:
+        raise AccessRefused(403, "your role does not read workflow payloads")
+    return principal.acting_role(allowed[0])
 
 
 def cut_payload(payload: Payload, role: Role | None) -> Payload:
@@ -78,7 +85,7 @@ def cut_payload(payload: Payload, role: Role | None) -> Payload:
 
 
 def codec_routes(
-    codec: PayloadCodec, origins: Sequence[str], prefix: str = "/codec", *, trust_role_header: bool = False
+    codec: PayloadCodec, origins: Sequence[str], prefix: str = "/codec", *, verifier: TokenVerifier | None = None
 ) -> list[Route]:
     allowed = frozenset(origin.rstrip("/") for origin in origins)
 
@@ -102,27 +109,31 @@ def codec_routes(
         headers = cors(request)
         if headers is None:
             log.warning("codec call from an origin not allowed", path=request.url.path)
-            return JSONResponse({"error": "origin not allowed"}, status_code=403)
+            return problem_response(request, 403, "origin not allowed")
         if request.method == "OPTIONS":
             return Response(status_code=204, headers=headers)
+        try:
+            role = await reader_role(request, verifier)
+        except AccessRefused as refused:
+            auth = {"WWW-Authenticate": "Bearer"} if refused.status == 401 else {}
+            return problem_response(request, refused.status, refused.reason, headers={**headers, **auth})
         body = await request.body()
         if len(body) > MAX_CODEC_BODY:
-            return JSONResponse({"error": "body too large"}, status_code=413, headers=headers)
+            return problem_response(request, 413, "body too large", headers=headers)
         try:
             payloads = json_format.Parse(body, Payloads())
         except (json_format.ParseError, ValueError, UnicodeDecodeError):
-            return JSONResponse({"error": 'body must be {"payloads": [...]} in proto JSON'}, status_code=400, headers=headers)
+            return problem_response(request, 400, 'body must be {"payloads": [...]} in proto JSON', headers=headers)
         encoding = request.url.path.rstrip("/").endswith("/encode")
         try:
             if encoding:
                 result = Payloads(payloads=await codec.encode(payloads.payloads))
             else:
-                role = reader_role(request.headers, trusted=trust_role_header)
                 decoded = await codec.decode(payloads.payloads)
                 result = Payloads(payloads=[cut_payload(p, role) for p in decoded])
         except PayloadDecryptionError as error:  # unknown key id or tampering: its message names the key id only
             log.warning("codec call failed", path=request.url.path, error=type(error).__name__)
-            return JSONResponse({"error": str(error)}, status_code=422, headers=headers)
+            return problem_response(request, 422, str(error), headers=headers)
         return Response(json_format.MessageToJson(result), media_type="application/json", headers=headers)
 
     methods = ["POST", "OPTIONS"]

@@ -1,16 +1,31 @@
-"""Serving the API with uvicorn: in-process (`serve`, for the worker or tests) or as its
-own process (`python -m api`, reading the same settings as the worker)."""
+"""Serving Trygg's two listeners with uvicorn: in-process (`serve_listeners`, for `trygg
+dev` and tests) or as its own process (`python -m api`, reading the worker's settings).
+
+- the staff listener (TRYGG_API_HOST:TRYGG_API_PORT): the HTTP API under /v1, the codec
+  server for Temporal's Web UI, and the web app once mounted (api/staff.py);
+- the partners' listener (TRYGG_PARTNER_API_HOST:TRYGG_PARTNER_API_PORT): signed
+  acknowledgements only (api/app.py).
+
+Two sockets, so partners can be kept off staff routes by address and port, not only by
+a proxy's rules. Port 0 turns a listener off.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
+from datetime import date
 
 import uvicorn
 from starlette.applications import Starlette
 
 from api.app import create_app
+from api.staff import create_staff_app
+from api.tokens import TokenVerifier
+from client.cases import TryggClient
 from partners.directory import empty_directory, load_directory
+from runtime.calendar import default_policy
 from runtime.connections import connect_postgres, connect_temporal
 from runtime.logging import configure_logging, get_logger
 from runtime.settings import Settings, load_settings
@@ -28,26 +43,56 @@ async def serve(server: uvicorn.Server, sock: socket.socket | None = None) -> No
     await server.serve(sockets=[sock] if sock is not None else None)
 
 
+def token_verifier(settings: Settings, issuer: str | None = None) -> TokenVerifier | None:
+    """The verifier of bearer tokens for the configured issuer; None when none is set
+    (then every signed-in route answers 401)."""
+    issuer = issuer or settings.oidc_issuer
+    if not issuer:
+        return None
+    return TokenVerifier(issuer, settings.oidc_audience, algorithms=settings.accepted_algorithms(),
+                         rules=settings.claim_rules())  # fmt: skip
+
+
+async def serve_listeners(
+    settings: Settings, database_url: str, stop: asyncio.Event, *, issuer: str | None = None, host: str | None = None
+) -> None:
+    """Both listeners until `stop` is set. `issuer` overrides TRYGG_OIDC_ISSUER (trygg dev's own provider)."""
+    directory = load_directory(settings.partners_file) if settings.partners_file else empty_directory()
+    pool = await connect_postgres(database_url, migrate=False, max_size=8)
+    client = await connect_temporal(settings)
+    trygg = TryggClient(client, task_queue=settings.task_queue, policy=default_policy(date.today().year), pool=pool)
+    servers = []
+    if settings.api_port:
+        staff = create_staff_app(trygg, pool, token_verifier(settings, issuer), codec=client.data_converter.payload_codec,
+                                 ui_origins=settings.codec_origins())  # fmt: skip
+        servers.append(build_server(staff, host=host or settings.api_host, port=settings.api_port))
+    if settings.partner_api_port:
+        partners = create_app(directory, pool, client)
+        servers.append(build_server(partners, host=host or settings.partner_api_host, port=settings.partner_api_port))
+    tasks = [asyncio.create_task(server.serve()) for server in servers]
+    log.info("api listening", staff_port=settings.api_port, partner_port=settings.partner_api_port,
+             partners=len(directory.partners))  # fmt: skip
+    try:
+        await stop.wait()
+    finally:
+        for server in servers:
+            server.should_exit = True
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await pool.close()
+
+
 async def run_api(settings: Settings) -> None:
-    """Connect, load the directory, serve until interrupted."""
-    if not settings.api_port:
-        log.info("api disabled (TRYGG_API_PORT=0)")
+    """Connect, serve until interrupted."""
+    if not settings.api_port and not settings.partner_api_port:
+        log.info("api disabled (TRYGG_API_PORT=0 and TRYGG_PARTNER_API_PORT=0)")
         return
     if not settings.database_url:
-        raise SystemExit("the API needs DATABASE_URL (the register holds the outbox)")
-    directory = load_directory(settings.partners_file) if settings.partners_file else empty_directory()
-    pool = await connect_postgres(settings.database_url)
-    client = await connect_temporal(settings)
-    try:
-        app = create_app(
-            directory, pool, client, codec=client.data_converter.payload_codec, ui_origins=settings.codec_origins(),
-            trust_role_header=settings.codec_trust_role_header,
-        )  # fmt: skip
-        server = build_server(app, port=settings.api_port)
-        log.info("api listening", port=settings.api_port, partners=len(directory.partners))
-        await serve(server)
-    finally:
-        await pool.close()
+        raise SystemExit("the API needs DATABASE_URL (the register holds the outbox and the API's keys)")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await serve_listeners(settings, settings.database_url, stop)
 
 
 def main() -> None:

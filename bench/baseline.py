@@ -16,6 +16,7 @@ with workflow.unsafe.imports_passed_through():
 
 BASELINE_SIGNAL = "report"
 BASELINE_UPDATE = "noop"
+BASELINE_FILE_UPDATE = "file"
 
 
 class BaselineInput(BaseModel):
@@ -46,6 +47,12 @@ class BaselineWorkflow:
         """Takes the same input as add_note and does nothing with it."""
         self._updates += 1
         return self._updates
+
+    @workflow.update(name=BASELINE_FILE_UPDATE)
+    async def file(self, report: DisturbanceReport) -> int:
+        """Update-with-start's baseline: takes a report and answers, as file_report does with its receipt."""
+        self._reports.append(report)
+        return len(self._reports)
 
     @workflow.query(name="count")
     def count(self) -> int:

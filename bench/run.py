@@ -19,6 +19,7 @@ from pathlib import Path
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 
 from bench import machine
+from bench.api import api_rows
 from bench.intake import open_many
 from bench.memory import memory_and_recovery
 from bench.register_rate import register_rate
@@ -131,6 +132,8 @@ async def on_dev_server(database: str, database_url: str, sizes: Sizes, rows: li
                         "<= 1.5x", _ratio_at_most(1.5),
                     ))  # fmt: skip
                     rows.append(Row(f"update p99, {label}", server, "ms", c.p99_ms, b.p99_ms))
+                rows.extend(await api_rows(client, queue, database_url, server, count=sizes.intake,
+                                           concurrency=sizes.concurrency))  # fmt: skip
         if database in sizes.memory_databases:
             for count in sizes.cases:
                 c = await memory_and_recovery(client, database_url, baseline=False, count=count, concurrency=sizes.concurrency)

@@ -8,6 +8,7 @@ import signal
 
 import typer
 
+from console.dev_identity import api_lines, dev_identity
 from console.session import DATABASE_URL_FILE, JSON_OPTION, with_dev_payload_keys
 from runtime.connections import ConnectionFailed
 from runtime.devstack import DevStack, DevStackError, run_dev_stack
@@ -62,29 +63,30 @@ async def _dev(settings, as_json: bool = False) -> None:
         loop.add_signal_handler(signum, stop.set)
 
     async def services(stack: DevStack) -> None:
-        (settings.data_dir / DATABASE_URL_FILE).write_text(stack.database_url)
-        ready = asyncio.Event()
-        worker_task = asyncio.create_task(
-            run_worker(settings, database_url=stack.database_url, stop=stop, ready=ready)
-        )
-        api_task = asyncio.create_task(_serve_api(settings, stack, stop))
-        ready_wait = asyncio.create_task(ready.wait())
-        done, _ = await asyncio.wait({worker_task, ready_wait}, return_when=asyncio.FIRST_COMPLETED)
-        if worker_task in done:
-            ready_wait.cancel()
-            stop.set()
+        with dev_identity(settings) as issuer:  # after the data dir is locked: a second run stops first
+            (settings.data_dir / DATABASE_URL_FILE).write_text(stack.database_url)
+            ready = asyncio.Event()
+            worker_task = asyncio.create_task(
+                run_worker(settings, database_url=stack.database_url, stop=stop, ready=ready)
+            )
+            api_task = asyncio.create_task(_serve_api(settings, stack, stop, issuer))
+            ready_wait = asyncio.create_task(ready.wait())
+            done, _ = await asyncio.wait({worker_task, ready_wait}, return_when=asyncio.FIRST_COMPLETED)
+            if worker_task in done:
+                ready_wait.cancel()
+                stop.set()
+                await api_task
+                await worker_task  # raises what stopped it
+                return
+            typer.echo(json.dumps(endpoints(settings, stack, issuer)) if as_json else ready_text(settings, stack, issuer))
+            await worker_task
             await api_task
-            await worker_task  # raises what stopped it
-            return
-        typer.echo(json.dumps(endpoints(settings, stack)) if as_json else ready_text(settings, stack))
-        await worker_task
-        await api_task
 
     await run_dev_stack(settings, services)
     typer.echo(json.dumps({"stopped": True}) if as_json else "Trygg stopped.")
 
 
-def endpoints(settings, stack: DevStack) -> dict:
+def endpoints(settings, stack: DevStack, issuer: str | None = None) -> dict:
     """Every address `trygg dev` serves, as `--json` prints it once the stack is ready."""
     api = f"http://localhost:{settings.api_port}" if settings.api_port else None
     return {
@@ -95,23 +97,26 @@ def endpoints(settings, stack: DevStack) -> dict:
         "web_ui": stack.ui_url,
         "temporal_http_api": stack.http_api_url,
         "temporal_metrics": stack.metrics_url,
-        "api": api,
+        "api": f"{api}/v1" if api else None,
+        "api_docs": f"{api}/v1/docs" if api else None,
+        "web_app": f"{api}/" if api else None,
+        "partner_api": f"http://localhost:{settings.partner_api_port}/partners" if settings.partner_api_port else None,
+        "identity_provider": issuer,
         "codec": f"{api}/codec" if api and settings.payload_keys else None,
         "worker_metrics": f"http://127.0.0.1:{settings.metrics_port}/metrics" if settings.metrics_port else None,
         "data_dir": str(settings.data_dir.resolve()),
     }
 
 
-def ready_text(settings, stack: DevStack) -> str:
-    found = endpoints(settings, stack)
+def ready_text(settings, stack: DevStack, issuer: str | None = None) -> str:
+    found = endpoints(settings, stack, issuer)
     return "\n".join(
         [
             "Trygg is up.",
             f"  Temporal:  {found['temporal']}   Web UI: {found['web_ui']}",
             f"  Temporal HTTP API: {found['temporal_http_api']}   metrics: {found['temporal_metrics']}",
-            f"  API:       {found['api']} (partner acknowledgements" + (", codec)" if found["codec"] else ")")
-            if found["api"]
-            else "  API:       off",
+            *api_lines(settings, issuer),
+            f"  Codec:     {found['codec']} (signed-in staff only)" if found["codec"] else "  Codec:     off",
             f"  Worker metrics: {found['worker_metrics'] or 'off'}",
             f"  Data:      {found['data_dir']}",
             "  Next, in another terminal:  .venv/bin/trygg demo   (or trygg report --help)",
@@ -120,27 +125,12 @@ def ready_text(settings, stack: DevStack) -> str:
     )
 
 
-async def _serve_api(settings, stack: DevStack, stop: asyncio.Event) -> None:
-    """The partner-acknowledgement API beside the worker, stopped with it."""
-    if not settings.api_port:
-        return
-    from api.app import create_app
-    from api.server import build_server
-    from partners.directory import empty_directory, load_directory
-    from runtime.connections import connect_postgres, connect_temporal
+async def _serve_api(settings, stack: DevStack, stop: asyncio.Event, issuer: str | None) -> None:
+    """The staff and partner listeners beside the worker, stopped with it, on loopback."""
+    from api.server import serve_listeners
 
-    directory = load_directory(settings.partners_file) if settings.partners_file else empty_directory()
-    pool = await connect_postgres(stack.database_url, migrate=False, max_size=4)
-    client = await connect_temporal(settings)
-    app = create_app(directory, pool, client, codec=client.data_converter.payload_codec, ui_origins=settings.codec_origins())
-    server = build_server(app, host="127.0.0.1", port=settings.api_port)
-    serving = asyncio.create_task(server.serve())
-    try:
-        await stop.wait()
-    finally:
-        server.should_exit = True
-        await serving
-        await pool.close()
+    if settings.api_port or settings.partner_api_port:
+        await serve_listeners(settings, stack.database_url, stop, issuer=issuer, host="127.0.0.1")
 
 
 def worker() -> None:

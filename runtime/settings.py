@@ -68,7 +68,14 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: text(254, min_length=3) = "trygghetsgruppen@localhost"
-    api_port: int = Field(default=8090, ge=0, le=65535, description="HTTP API (partner acknowledgements); 0 turns it off.")
+    api_port: int = Field(
+        default=8090, ge=0, le=65535, description="The staff listener: HTTP API (/v1), codec, web app; 0 turns it off."
+    )
+    api_host: Setting = Field(default="0.0.0.0", description="The address the staff listener binds.")
+    partner_api_port: int = Field(
+        default=8091, ge=0, le=65535, description="The partners' listener: signed acknowledgements only; 0 turns it off."
+    )
+    partner_api_host: Setting = Field(default="0.0.0.0", description="The address the partners' listener binds.")
     temporal_port: int = Field(default=7233, ge=1, le=65535, description="Dev stack only: Temporal gRPC port.")
     ui_port: int = Field(default=8233, ge=1, le=65535, description="Dev stack only: Web UI port.")
     temporal_http_port: int = Field(
@@ -89,11 +96,6 @@ class Settings(BaseSettings):
     ui_origins: Setting | None = Field(
         default=None,
         description="Comma-separated Web UI origins allowed to call the codec endpoint; default http://localhost:<ui_port>.",
-    )
-    codec_trust_role_header: bool = Field(
-        default=False,
-        description="Trust X-Trygg-Role on codec requests: only where a sign-in proxy sets it from the signed-in "
-        "staff member and drops any a client sent. Off: the codec decodes every payload cut to codes only.",
     )
 
     oidc_issuer: Setting | None = Field(
@@ -185,7 +187,7 @@ def load_settings(**overrides: object) -> Settings:
 
 _SHOWN = {
     "log_format", "log_level", "metrics_port", "graceful_shutdown_seconds", "smtp_port", "smtp_starttls",
-    "api_port", "temporal_port", "ui_port", "temporal_http_port", "temporal_metrics_port",
+    "api_port", "partner_api_port", "temporal_port", "ui_port", "temporal_http_port", "temporal_metrics_port",
     "identity_port", "oidc_algorithms", "oidc_role_claim", "oidc_actor_claim",
 }  # fmt: skip
 """Settings whose value is a code or a number, echoed in an error to help; every other

@@ -22,6 +22,8 @@ def expected_rows(concurrency: int, cases: int) -> set[str]:
     rows = {"intake: signal-with-start accepted", "intake: case opened and recorded"}
     for label in ("sequential", f"{concurrency} in flight"):
         rows |= {f"update p50, {label}", f"update p99, {label}"}
+        rows |= {f"api: staff step p50, {label}", f"api: staff step p99, {label}"}
+    rows |= {"api: report until receipt, p50", "api: report until receipt, p99", "api: reports per second"}
     rows |= {f"memory per open case, {cases} cached", f"recovery: restarted worker serves {cases} Updates"}
     rows |= {"register: audit events written, one by one", f"register: audit events written, {concurrency} in flight"}
     return rows | {f"history: case {path}" for path in PATHS}

@@ -30,6 +30,7 @@ from runtime.codec import (
 )
 from runtime.connections import data_converter
 from runtime.settings import load_settings
+from tests.signin import TestIssuer
 
 SECRET_NAME = "Hemlig Granne"
 
@@ -186,14 +187,18 @@ async def test_decoding_in_place_reaches_nested_payloads():
 UI = "http://localhost:8233"
 
 
-def codec_app(codec: EncryptionCodec | None, *, trust_role_header: bool = False):
-    from api.app import create_app
-    from partners.directory import empty_directory
+ISSUER = TestIssuer()
+SIGNED_IN = {"Authorization": f"Bearer {ISSUER.token(roles=['Trygg.Coordinator'])}"}
 
-    # The codec routes touch neither the register nor Temporal.
-    return create_app(
-        empty_directory(), None, None, codec=codec, ui_origins=[UI], trust_role_header=trust_role_header
-    )  # type: ignore[arg-type]
+
+def codec_app(codec: EncryptionCodec | None):
+    from api.staff import create_staff_app
+    from api.tokens import TokenVerifier
+    from runtime.identity import DEV_AUDIENCE
+
+    # The codec routes touch neither the register nor Temporal; sign-in is a test issuer's.
+    verifier = TokenVerifier(ISSUER.issuer, DEV_AUDIENCE, keys=ISSUER.keys(), refetch_interval=0)
+    return create_staff_app(None, None, verifier, codec=codec, ui_origins=[UI])
 
 
 def http(app) -> httpx.AsyncClient:
@@ -208,8 +213,8 @@ def as_json(*payloads: Payload) -> dict:
 
 
 async def test_the_web_ui_gets_back_what_it_encoded_through_the_codec_server():
-    headers = {"Origin": UI, "X-Namespace": "default", "Content-Type": "application/json", "X-Trygg-Role": "coordinator"}
-    async with http(codec_app(codec_for(new_key_setting("k1")), trust_role_header=True)) as api:
+    headers = {"Origin": UI, "X-Namespace": "default", "Content-Type": "application/json", **SIGNED_IN}
+    async with http(codec_app(codec_for(new_key_setting("k1")))) as api:
         encoded = await api.post("/codec/encode", json=as_json(plain(SECRET_NAME)), headers=headers)
         assert encoded.status_code == 200, encoded.text
         assert encoded.headers["access-control-allow-origin"] == UI
@@ -235,22 +240,30 @@ async def test_the_browser_preflight_is_answered_for_the_ui_origin_only():
 
         elsewhere = await api.options("/codec/decode", headers={**preflight, "Origin": "https://evil.example"})
         assert elsewhere.status_code == 403 and "access-control-allow-origin" not in elsewhere.headers
-        posted = await api.post("/codec/decode", json=as_json(plain("x")), headers={"Origin": "https://evil.example"})
+        posted = await api.post("/codec/decode", json=as_json(plain("x")), headers={"Origin": "https://evil.example", **SIGNED_IN})
         assert posted.status_code == 403
+
+
+async def test_encode_and_decode_refuse_a_request_without_sign_in():
+    async with http(codec_app(codec_for(new_key_setting("k1")))) as api:
+        for operation in ("encode", "decode"):
+            answer = await api.post(f"/codec/{operation}", json=as_json(plain(SECRET_NAME)), headers={"Origin": UI})
+            assert answer.status_code == 401 and answer.headers["content-type"] == "application/problem+json"
+            assert SECRET_NAME not in answer.text
 
 
 async def test_the_codec_server_says_which_key_is_missing_and_refuses_bad_bodies():
     [sealed] = await codec_for(new_key_setting("k-retired")).encode([plain(SECRET_NAME)])
     async with http(codec_app(codec_for(new_key_setting("k1")))) as api:
-        unknown = await api.post("/codec/decode", json=as_json(sealed))
-        assert unknown.status_code == 422 and "'k-retired'" in unknown.json()["error"]
-        garbage = await api.post("/codec/decode", content=b"not json", headers={"Content-Type": "application/json"})
+        unknown = await api.post("/codec/decode", json=as_json(sealed), headers=SIGNED_IN)
+        assert unknown.status_code == 422 and "'k-retired'" in unknown.json()["detail"]
+        garbage = await api.post("/codec/decode", content=b"not json", headers={"Content-Type": "application/json", **SIGNED_IN})
         assert garbage.status_code == 400
 
 
 async def test_without_keys_there_is_no_codec_endpoint():
     async with http(codec_app(None)) as api:
-        assert (await api.post("/codec/decode", json={"payloads": []})).status_code == 404
+        assert (await api.post("/codec/decode", json={"payloads": []}, headers=SIGNED_IN)).status_code == 404
 
 
 # -- a case on the dev server, through an encrypting client and worker -----------------------

@@ -37,6 +37,8 @@ def dev_environment(data_dir: Path) -> dict[str, str]:
         "TRYGG_API_PORT": str(free_port()),
         "TRYGG_TEMPORAL_HTTP_PORT": str(free_port()),
         "TRYGG_TEMPORAL_METRICS_PORT": str(free_port()),
+        "TRYGG_PARTNER_API_PORT": str(free_port()),
+        "TRYGG_IDENTITY_PORT": str(free_port()),
         "TRYGG_METRICS_PORT": "0",
         "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
     }
@@ -79,6 +81,25 @@ class DevProcess:
         return await asyncio.wait_for(self.process.wait(), 60)
 
 
+async def files_a_report_over_http_with_the_printed_token(output: str, env: dict[str, str]) -> None:
+    """What `trygg dev` prints is enough: its curl gets a case system a token from the
+    local provider, and the API on TRYGG_API_PORT takes a report with it."""
+    import shlex
+
+    import httpx
+
+    (curl,) = [line.strip() for line in output.splitlines() if line.strip().startswith("curl ")]
+    words = shlex.split(curl)
+    client_id, secret = words[words.index("-u") + 1].split(":")
+    async with httpx.AsyncClient() as http:
+        token = (await http.post(words[-1], data={"grant_type": "client_credentials"}, auth=(client_id, secret))).json()
+        answer = await http.post(
+            f"http://localhost:{env['TRYGG_API_PORT']}/v1/reports", json=report_json(unique("T"), "CS-HTTP"),
+            headers={"Authorization": f"Bearer {token['access_token']}", "Idempotency-Key": "dev-1"},
+        )  # fmt: skip
+    assert answer.status_code == 201, answer.text
+
+
 def processes_using(data_dir: Path) -> list[str]:
     found = []
     for process in psutil.process_iter(["cmdline"]):
@@ -100,6 +121,7 @@ async def test_trygg_dev_runs_a_case_stops_cleanly_and_finds_it_again(tmp_path):
     assert f"Web UI: http://localhost:{env['TRYGG_UI_PORT']}" in output
     assert f"Temporal HTTP API: http://127.0.0.1:{env['TRYGG_TEMPORAL_HTTP_PORT']}" in output
     assert f"metrics: http://127.0.0.1:{env['TRYGG_TEMPORAL_METRICS_PORT']}/metrics" in output
+    await files_a_report_over_http_with_the_printed_token(output, env)
 
     filed = await trygg("report", "-", "--json", stdin=json.dumps(report_json(tenancy, "CS-1")))
     assert filed.code == 0, filed.err

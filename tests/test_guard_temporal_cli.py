@@ -10,11 +10,13 @@ import socket
 
 import pytest_asyncio
 
-from api.app import create_app
 from api.server import build_server, serve
-from partners.directory import empty_directory
+from api.staff import create_staff_app
+from api.tokens import TokenVerifier
+from runtime.identity import DEV_AUDIENCE
 from runtime.embedded import bundled_binary
 from tests.helpers import eventually
+from tests.signin import TestIssuer
 from tests.test_guard_foreign_clients import (  # noqa: F401 - the worker fixture
     COORDINATOR,
     SECRET,
@@ -25,19 +27,24 @@ from tests.test_guard_foreign_clients import (  # noqa: F401 - the worker fixtur
     worker,
 )
 
+ISSUER = TestIssuer()
+
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def codec_endpoint(local_env, pg_pool):
-    """Trygg's API with the codec routes on a loopback port: the CLI's --codec-endpoint."""
+    """Trygg's staff listener with the codec routes on a loopback port: the CLI's
+    --codec-endpoint, and --codec-auth with a signed-in coordinator's token."""
     client = trygg_client(local_env)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    app = create_app(empty_directory(), pg_pool, client, codec=client.data_converter.payload_codec, ui_origins=[])
+    verifier = TokenVerifier(ISSUER.issuer, DEV_AUDIENCE, keys=ISSUER.keys(), refetch_interval=0)
+    app = create_staff_app(None, pg_pool, verifier, codec=client.data_converter.payload_codec)
     server = build_server(app)
     task = asyncio.create_task(serve(server, sock))
     while not server.started:
         await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}/codec"
+    token = ISSUER.token(roles=["Trygg.Coordinator"])
+    yield ["--codec-endpoint", f"http://127.0.0.1:{sock.getsockname()[1]}/codec", "--codec-auth", f"Bearer {token}"]
     server.should_exit = True
     await task
     sock.close()
@@ -78,7 +85,7 @@ async def test_with_the_codec_endpoint_a_missing_field_is_named_and_a_valid_step
     incomplete = json.dumps({"actor": COORDINATOR, "reason": SECRET})
     code, output = await temporal(
         local_env, "workflow", "update", "execute", "--workflow-id", case.id, "--name", "verify_report",
-        "--input", incomplete, "--codec-endpoint", codec_endpoint,
+        "--input", incomplete, *codec_endpoint,
     )  # fmt: skip
     assert code != 0
     assert_readable_refusal(output, "report_id: Field required", "method: Field required")
@@ -86,7 +93,7 @@ async def test_with_the_codec_endpoint_a_missing_field_is_named_and_a_valid_step
     note = json.dumps({"actor": COORDINATOR, "reason": "phoned the tenant"})
     code, output = await temporal(
         local_env, "workflow", "update", "execute", "--workflow-id", case.id, "--name", "add_note",
-        "--input", note, "--codec-endpoint", codec_endpoint,
+        "--input", note, *codec_endpoint,
     )  # fmt: skip
     assert code == 0, output
     assert "notes:1" in output, "with the codec the CLI reads the result"

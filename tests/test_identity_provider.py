@@ -4,8 +4,6 @@ signed with the key the issuer publishes, and both read by the same claim rules.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlparse
-
 import httpx
 import pytest
 from joserfc import jwt
@@ -14,8 +12,8 @@ from joserfc.jwk import KeySet
 from api.principal import AccessRefused, CallerKind, ClaimRules
 from domain.models import Role
 from runtime.identity import DEV_AUDIENCE, DEV_CASE_SYSTEM, DEV_STAFF
+from tests.signin import staff_token
 
-REDIRECT = "http://localhost:9/callback"
 
 
 def _verified(provider, token: str) -> dict:
@@ -25,19 +23,6 @@ def _verified(provider, token: str) -> dict:
     jwt.JWTClaimsRegistry(iss={"essential": True, "value": provider.issuer},
                           aud={"essential": True, "value": DEV_AUDIENCE}).validate(claims)  # fmt: skip
     return claims
-
-
-def staff_token(provider, sub: str) -> str:
-    """Sign in as `sub` on the provider's page, as a browser would, and take the code."""
-    params = {"response_type": "code", "client_id": "trygg-web", "redirect_uri": REDIRECT, "scope": "openid profile", "state": "s"}
-    with httpx.Client() as browser:
-        page = browser.get(f"{provider.issuer}/oauth2/authorize", params=params)
-        assert page.status_code == 200 and sub in page.text
-        answer = browser.post(f"{provider.issuer}/oauth2/authorize", params=params, data={"sub": sub})
-        code = parse_qs(urlparse(answer.headers["location"]).query)["code"][0]
-        tokens = browser.post(provider.token_endpoint, auth=("trygg-web", "any"),
-                              data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT})  # fmt: skip
-    return tokens.json()["access_token"]
 
 
 def test_a_case_system_gets_a_verifiable_token_by_client_credentials(identity_provider):

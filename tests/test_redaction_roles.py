@@ -19,6 +19,7 @@ import pytest
 import pytest_asyncio
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from api.codec import CODEC_ROLES
 from client import TryggClient
 from domain.models import Actor, Complainant, DisturbanceReport, Role, SourceKind, TenancyRef
 from domain.redaction import DataKind, visible_kinds
@@ -26,7 +27,10 @@ from register.export import export_tenancy
 from runtime.codec import EncryptionCodec, new_key_setting
 from tests.console_harness import trygg_with_worker
 from tests.helpers import eventually, unique
+from tests.signin import TestIssuer
 from tests.standins import case_policy
+
+ISSUER = TestIssuer()
 
 pytestmark = pytest.mark.slow
 
@@ -184,29 +188,45 @@ def report_payload():
     return pydantic_data_converter.payload_converter.to_payloads([report])[0]
 
 
-async def decoded_as(role: str | None, *, trusted: bool) -> dict:
+def codec_api(codec: EncryptionCodec):
+    from api.staff import create_staff_app
+    from api.tokens import TokenVerifier
+    from runtime.identity import DEV_AUDIENCE
+
+    verifier = TokenVerifier(ISSUER.issuer, DEV_AUDIENCE, keys=ISSUER.keys(), refetch_interval=0)
+    app = create_staff_app(None, None, verifier, codec=codec, ui_origins=[UI])
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://trygg-api")
+
+
+async def decode_as(app_roles: list[str] | None) -> httpx.Response:
+    """Decode a sealed report through the codec server, signed in with `app_roles` (None: not signed in)."""
     from google.protobuf import json_format
     from temporalio.api.common.v1 import Payloads
 
-    from api.app import create_app
-    from partners.directory import empty_directory
-
     codec = EncryptionCodec.from_setting(new_key_setting("k1"))
     [sealed] = await codec.encode([report_payload()])
-    app = create_app(empty_directory(), None, None, codec=codec, ui_origins=[UI], trust_role_header=trusted)  # type: ignore[arg-type]
-    headers = {"Origin": UI} | ({"X-Trygg-Role": role} if role else {})
+    headers = {"Origin": UI} | ({"Authorization": f"Bearer {ISSUER.token(roles=app_roles)}"} if app_roles is not None else {})
     body = json.loads(json_format.MessageToJson(Payloads(payloads=[sealed])))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://trygg-api") as api:
-        answer = await api.post("/codec/decode", json=body, headers=headers)
+    async with codec_api(codec) as api:
+        return await api.post("/codec/decode", json=body, headers=headers)
+
+
+async def decoded_as(role: Role) -> dict:
+    from google.protobuf import json_format
+    from temporalio.api.common.v1 import Payloads
+
+    from api.principal import app_role
+
+    answer = await decode_as([app_role(role)])
     assert answer.status_code == 200, answer.text
     [payload] = json_format.Parse(answer.text, Payloads()).payloads
     return json.loads(payload.data)
 
 
-@pytest.mark.parametrize("role", [r.value for r in Role])
-async def test_the_codec_decodes_for_a_trusted_role_exactly_what_it_may_see(role):
-    data = await decoded_as(role, trusted=True)
-    kinds = EXPECTED_KINDS[Role(role)] if Role(role) is not Role.SYSTEM else {DataKind.CODES}
+@pytest.mark.parametrize("role", sorted(CODEC_ROLES))
+async def test_the_codec_decodes_for_a_signed_in_role_exactly_what_it_may_see(role):
+    data = await decoded_as(role)
+    kinds = EXPECTED_KINDS[role]
     assert (data["complainant"] is not None) == (DataKind.COMPLAINANT in kinds)
     assert (data["tenancy"]["address"] == ADDRESS) == (DataKind.TENANT in kinds)
     assert (data["tenancy"]["tenant_names"] == [TENANT_NAME]) == (DataKind.TENANT in kinds)
@@ -215,9 +235,19 @@ async def test_the_codec_decodes_for_a_trusted_role_exactly_what_it_may_see(role
     assert data["category"] == "noise" and data["tenancy"]["tenancy_id"] == "T-9", "codes for everyone"
 
 
-@pytest.mark.parametrize("role", [None, "coordinator", "nobody"])
-async def test_without_a_trusted_sign_in_the_codec_decodes_codes_only(role):
-    for data in (await decoded_as(role, trusted=False), await decoded_as("nobody", trusted=True)):
-        assert data["complainant"] is None and data["place"] is None and data["external_ref"] is None
-        assert data["tenancy"]["address"] is None and data["tenancy"]["tenant_names"] is None
-        assert data["category"] == "noise"
+async def test_the_codec_cuts_the_complainant_out_for_an_operator():
+    data = await decoded_as(Role.OPERATOR)
+    assert data["complainant"] is None and data["place"] is None and data["external_ref"] is None
+    assert data["tenancy"]["address"] is None and data["tenancy"]["tenant_names"] is None
+    assert data["category"] == "noise"
+
+
+@pytest.mark.parametrize(
+    ("app_roles", "status"),
+    [(None, 401), (["Trygg.CaseSystem"], 403), (["Trygg.AreaManager"], 403), (["Other.App"], 403)],
+    ids=["unsigned", "case-system", "area-manager", "unknown-role"],
+)
+async def test_the_codec_refuses_an_unsigned_request_and_roles_that_read_no_payloads(app_roles, status):
+    answer = await decode_as(app_roles)
+    assert answer.status_code == status and answer.headers["content-type"] == "application/problem+json"
+    assert COMPLAINANT_NAME not in answer.text and ADDRESS not in answer.text
