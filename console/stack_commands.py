@@ -102,7 +102,9 @@ def endpoints(settings, stack: DevStack) -> dict:
     }
 
 
-def ready_text(settings, stack: DevStack) -> str:
+def ready_text(settings, stack: DevStack, extra_lines=()) -> str:
+    """The human lines `trygg dev` prints when ready; `extra_lines` for services that add
+    their own (a sign-in provider, a second listener)."""
     found = endpoints(settings, stack)
     return "\n".join(
         [
@@ -112,6 +114,7 @@ def ready_text(settings, stack: DevStack) -> str:
             f"  API:       {found['api']} (partner acknowledgements" + (", codec)" if found["codec"] else ")")
             if found["api"]
             else "  API:       off",
+            *extra_lines,
             f"  Worker metrics: {found['worker_metrics'] or 'off'}",
             f"  Data:      {found['data_dir']}",
             "  Next, in another terminal:  .venv/bin/trygg demo   (or trygg report --help)",
