@@ -98,7 +98,17 @@ def register_entries(trail: AuditTrail) -> list[TimelineEntry]:
     for event in trail.events:
         if event.kind in CLOCK_EVENTS:
             entries.append(TimelineEntry(at=event.at, kind=f"clock:{event.kind}", summary=_clock_summary(event.kind, event.data), data=event.data))
+        elif event.kind in INCIDENT_EVENTS:
+            entries.append(TimelineEntry(at=event.at, kind=f"incident:{event.kind}", summary=INCIDENT_EVENTS[event.kind] + f" (run {event.data.get('run_id')}); the team lead reviews it", data=event.data))
     return entries
+
+
+INCIDENT_EVENTS = {
+    "case_terminated_outside_ladder": "incident: the case was terminated in Temporal, outside the ladder",
+    "case_reset_outside_ladder": "incident: the case was reset in Temporal, outside the ladder",
+}
+"""Recorded by the incident sweep (register/incidents.py): no event of the case's own
+history says it, since a terminated or reset run never ran code to say so."""
 
 
 def _clock_summary(kind: str, data: dict[str, Any]) -> str:

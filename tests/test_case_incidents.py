@@ -74,6 +74,10 @@ async def test_a_case_terminated_in_the_web_ui_becomes_an_incident_for_the_team_
     assert reason_leaked == 0, "the operator's free-text reason is not copied into the register"
 
     assert (await _sweep(client, worker)).terminated == 0, "a second sweep records nothing"
+    from client import TryggClient
+
+    timeline = await TryggClient(client, task_queue=worker, pool=pg_pool).history(handle.id, Role.TEAM_LEAD)
+    assert "incident:case_terminated_outside_ladder" in [e.kind for e in timeline.entries], "trygg history tells it"
     reviewed = await review_case_incident(pg_pool, incident.task_id, reviewer="lena.t", at=datetime.now(UTC))
     assert reviewed.reviewed_by == "lena.t"
     status = await pg_pool.fetchval("SELECT status FROM staff_tasks WHERE task_id = $1", incident.task_id)

@@ -104,3 +104,18 @@ def test_register_clock_events_become_timeline_entries_that_say_what_the_clock_d
     )
     assert "escalated to team_lead" in _clock_summary("task_escalated", {"task_id": "c:t2", "to_role": "team_lead"})
     assert "warning_copy (c:n4)" in _clock_summary("acknowledgement_missing", {"notice_kind": "warning_copy", "notice_id": "c:n4"})
+
+
+def test_an_incident_recorded_by_the_sweep_shows_in_the_timeline():
+    from datetime import UTC, datetime
+
+    from client.timeline import register_entries
+    from register.queries import AuditTrail
+    from register.rows import EventRow
+
+    event = EventRow(seq=3, event_id="c:incident", kind="case_terminated_outside_ladder", actor_id=None,
+                     actor_role="system", at=datetime(2026, 12, 1, tzinfo=UTC), reason=None, data={"run_id": "r-1"})  # fmt: skip
+    trail = AuditTrail.model_construct(case=None, stages=[], events=[event], reports=[], tasks=[], disclosures=[])
+    [entry] = register_entries(trail)
+    assert entry.kind == "incident:case_terminated_outside_ladder" and "terminated in Temporal" in entry.summary
+    assert "r-1" in entry.summary
