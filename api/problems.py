@@ -17,7 +17,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from client.errors import validation_problems
 from runtime.logging import get_logger
 
 PROBLEM_JSON = "application/problem+json"
@@ -143,7 +142,3 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
         log.error("api request failed", path=request.url.path, error=type(error).__name__)
         return problem_response(request, 500, "Something went wrong on our side; nothing about it is shown here.")
-
-
-__all__ = ["ApiProblem", "FieldProblem", "Problem", "field_problems", "install", "invalid", "problem_response",
-           "validation_problems", "PROBLEM_JSON"]  # fmt: skip

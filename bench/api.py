@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 import time
 import uuid
 import warnings
@@ -62,7 +61,7 @@ async def _timed(items, work, concurrency: int) -> Figures:
 
 
 async def api_rows(client: Client, queue: str, database_url: str, server: str, *, count: int, concurrency: int) -> list[Row]:
-    from api.server import build_server, serve
+    from api.server import build_server, loopback_socket, serve
     from api.staff import create_staff_app
     from api.tokens import TokenVerifier
     from client.signin import dev_sign_in
@@ -73,8 +72,7 @@ async def api_rows(client: Client, queue: str, database_url: str, server: str, *
         pool = await asyncpg.create_pool(database_url, min_size=2, max_size=16)
         trygg = TryggClient(client, task_queue=queue, policy=default_policy(date.today().year), pool=pool)
         app = create_staff_app(trygg, pool, TokenVerifier(provider.issuer, DEV_AUDIENCE))
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
+        sock = loopback_socket()
         uvicorn = build_server(app)
         serving = asyncio.create_task(serve(uvicorn, sock))
         while not uvicorn.started:

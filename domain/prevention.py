@@ -17,12 +17,13 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from domain.commands import CloseTask, Command, OpenTask, PreventionInput, RecordEvent
+from domain import steps
+from domain.commands import AssignTask, CloseTask, Command, OpenTask, PreventionInput, RecordEvent
 from domain.models import SYSTEM_ACTOR, Actor, Frozen, Role
 from domain.policy import TaskKind
-from domain.records import CaseEventRecord, CloseStaffTask, StaffTaskRecord, TaskStatus
+from domain.records import AssignStaffTask, CaseEventRecord, CloseStaffTask, StaffTaskRecord, TaskStatus
 from domain.state import Clock, ClockKind, PreventionOutcome, TaskState
-from domain.steps import StepInput
+from domain.steps import HandOverTask, StepInput
 from domain.text import StrictBool
 from domain.view import TaskView
 
@@ -72,6 +73,12 @@ PREVENTION_STEP_MODELS: dict[str, type[StepInput]] = {
     "record_review": RecordReview,
 }
 """Update name on PreventionWorkflow -> its input model."""
+
+ASSIGN_TASK = "assign_task"
+"""The Update on PreventionWorkflow that hands one of the track's tasks to a colleague
+(input domain.steps.HandOverTask, judged as the case judges its own). Kept out of
+PREVENTION_STEP_MODELS, whose names a client sends to the track: `assign_task` on the
+case hands the case's tasks; the API sends a track task's hand-over here by its id."""
 
 PREVENTION_ROLES = frozenset({Role.PREVENTION_TEAM, Role.COORDINATOR, Role.SENIOR_COORDINATOR, Role.TEAM_LEAD})
 
@@ -138,6 +145,25 @@ def prevention_refusal(state: PreventionState, name: str, step: StepInput) -> st
     if name == "agree_action_plan" and state.consent_given is None:
         return "Ask the tenant for consent (samtycke) and record the answer before the plan is agreed."
     return None
+
+
+def hand_over_refusal(state: PreventionState, step: HandOverTask) -> str | None:
+    if state.stage is PreventionStage.FINISHED:
+        return f"The prevention track has ended ({state.outcome})."
+    return steps.hand_over_refusal(state.tasks, step, "the prevention track")
+
+
+def hand_over(state: PreventionState, step: HandOverTask, now: datetime) -> tuple[PreventionState, list[Command]]:
+    """One of the track's tasks to one person, recorded so the register's inbox follows."""
+    turn = _PTurn(state, now)
+    task = turn.s.tasks[step.task_id]
+    turn.record("task_assigned", step.actor, step.reason, task_id=task.task_id, task_kind=task.kind, assignee=step.assignee)
+    turn.s.tasks[task.task_id] = task.model_copy(update={"assignee": step.assignee})
+    turn.commands.append(
+        AssignTask(record=AssignStaffTask(case_id=turn.s.input.case_id, task_id=task.task_id, assignee=step.assignee,
+                                          at=now))  # fmt: skip
+    )
+    return turn.s, turn.commands
 
 
 def prevention_allowed_steps(state: PreventionState, role: Role | None = None) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ checks; a case opened before them is judged as it always was.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -22,7 +23,7 @@ from pydantic import Field
 from domain import law
 from domain.law import GroundBasis
 from domain.models import Actor, Frozen, Role
-from domain.state import CaseStage, CaseState, Outcome, PreventionOutcome
+from domain.state import CaseStage, CaseState, Outcome, PreventionOutcome, TaskState
 from domain.text import IsoDate, IsoDatetime, Ref, ShortText, StrictBool
 
 STAFF_ID = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:@-]+$")
@@ -399,11 +400,16 @@ def _input_refusal(state: CaseState, name: str, step: StepInput) -> str | None:
 
 
 def _assign_task_refusal(state: CaseState, step: HandOverTask) -> str | None:
+    return hand_over_refusal(state.tasks, step, "this case")
+
+
+def hand_over_refusal(tasks: Mapping[str, TaskState], step: HandOverTask, where: str) -> str | None:
     """The team lead hands any task to anyone; a member of the task's role claims an
-    unassigned one for themselves; nobody else moves another's work."""
-    task = state.tasks.get(step.task_id)
+    unassigned one for themselves; nobody else moves another's work. The case and the
+    prevention track judge a hand-over alike."""
+    task = tasks.get(step.task_id)
     if task is None:
-        return f"There is no open task '{step.task_id}' on this case."
+        return f"There is no open task '{step.task_id}' on {where}."
     if task.assignee == step.assignee:
         return f"Task '{step.task_id}' is already assigned to {step.assignee}."
     actor = step.actor

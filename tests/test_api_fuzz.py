@@ -7,14 +7,13 @@ with real HTTP requests. Bounded: a few examples per operation."""
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import pytest_asyncio
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.server import build_server, serve
+from api.server import build_server, loopback_socket, serve
 from api.staff import create_staff_app
 from tests.api_stack import api_stack
 
@@ -26,8 +25,7 @@ PROBLEM = "application/problem+json"
 async def served(local_env, pg_pool, identity_provider):
     async with api_stack(local_env, pg_pool, identity_provider) as api:
         app = create_staff_app(api.trygg, pg_pool, api.http._transport.app.state.context.verifier)  # type: ignore[attr-defined]
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
+        sock = loopback_socket()
         server = build_server(app)
         task = asyncio.create_task(serve(server, sock))
         while not server.started:

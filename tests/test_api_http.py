@@ -207,3 +207,33 @@ async def test_an_oversized_body_is_413_before_it_is_read(api):
     answer = await api.http.post("/v1/reports", content=b"{" + b" " * 70_000 + b"}",
                                  headers={**api.case_system(), "Content-Type": "application/json", "Idempotency-Key": "big"})  # fmt: skip
     assert answer.status_code == 413 and answer.headers["content-type"] == PROBLEM
+
+
+async def test_a_task_of_the_prevention_track_is_handed_on_through_the_same_route(api):
+    workflow_id, report_id = await open_case(api)
+    anna, path = api.staff("anna.coordinator"), f"/v1/cases/{workflow_id}/steps"
+    for step, body in [("verify_report", {"report_id": report_id, "method": "inspection"}),
+                       ("record_contact", {"method": "call"}), ("escalate_to_prevention", {})]:  # fmt: skip
+        answer = await api.http.post(f"{path}/{step}", json={**body, "reason": "x"}, headers=anna)
+        assert answer.status_code == 200, answer.text
+    omar = api.staff("omar.prevention")
+
+    async def plan_task() -> str:
+        items = (await api.http.get("/v1/inbox", params={"kind": "agree_action_plan"}, headers=omar)).json()
+        mine = [i["task_id"] for i in items if i["case_id"] == answer.json()["case_id"]]
+        assert len(mine) == 1
+        return mine[0]
+
+    task = await eventually(plan_task)
+    claimed = await api.http.post(f"/v1/tasks/{task}/assignee", json={"assignee": "omar.prevention", "reason": "mine"},
+                                  headers=omar)  # fmt: skip
+    assert claimed.status_code == 200, claimed.text
+    again = await api.http.post(f"/v1/tasks/{task}/assignee", json={"assignee": "anna.coordinator", "reason": "x"},
+                                headers=anna)  # fmt: skip
+    assert again.status_code == 409 and "only the team lead may hand it on" in again.json()["detail"]
+
+    async def held():
+        items = (await api.http.get("/v1/inbox", params={"kind": "agree_action_plan"}, headers=omar)).json()
+        assert [i["assignee"] for i in items if i["task_id"] == task] == ["omar.prevention"]
+
+    await eventually(held)

@@ -4,10 +4,26 @@ other attempt is refused with the ladder's reason and leaves no trace in history
 
 from __future__ import annotations
 
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+
 from domain.models import Actor, Role
+from domain.prevention import ASSIGN_TASK
 from domain.records import ActivityName
-from domain.steps import HandOverTask
-from tests.standins import COORDINATOR, OPERATOR, TEAM_LEAD, CaseDriver, StandIns, case_worker, file_report, report, tenancy
+from domain.steps import EscalateToPrevention, HandOverTask, RecordContact
+from tests.helpers import eventually
+from tests.standins import (
+    COORDINATOR,
+    OPERATOR,
+    PREVENTION,
+    TEAM_LEAD,
+    CaseDriver,
+    StandIns,
+    case_worker,
+    file_report,
+    report,
+    tenancy,
+)
 
 
 def _hand(actor: Actor, task_id: str, assignee: str) -> HandOverTask:
@@ -57,3 +73,33 @@ async def test_a_task_of_another_role_or_none_at_all_is_refused(time_env):
         )
         message = await case.refused("assign_task", _hand(TEAM_LEAD, "t-nope", "coord-2"))
         assert message == "There is no open task 't-nope' on this case."
+
+
+async def test_a_task_of_the_prevention_track_is_handed_on_the_track(time_env):
+    client, standins = time_env.client, StandIns()
+    async with case_worker(client, standins) as queue:
+        case = CaseDriver(client, await file_report(client, queue, report(tenancy())))
+        await case.verify_pending()
+        await case.step("record_contact", RecordContact(actor=COORDINATOR, reason="called", method="call"))
+        view = await case.step("escalate_to_prevention", EscalateToPrevention(actor=COORDINATOR, reason="support"))
+        track = case.prevention(view.prevention_workflow_id)
+
+        async def plan_task() -> str:
+            tasks = [t.task_id for t in standins.of(ActivityName.OPEN_STAFF_TASK) if t.kind == "agree_action_plan"]
+            assert len(tasks) == 1, tasks
+            return tasks[0]
+
+        task = await eventually(plan_task)
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await track.handle.execute_update(ASSIGN_TASK, _hand(COORDINATOR, task, "coord-1"))
+        assert refused.value.cause.message == (
+            f"Task '{task}' (agree_action_plan) is for the role prevention_team; only the team lead may hand it on, "
+            "you act as coordinator."
+        )
+        await track.handle.execute_update(ASSIGN_TASK, _hand(PREVENTION, task, PREVENTION.id))
+        await track.handle.execute_update(ASSIGN_TASK, _hand(TEAM_LEAD, task, "prev-2"))
+        assert [(a.task_id, a.assignee) for a in standins.of(ActivityName.ASSIGN_STAFF_TASK)] == [
+            (task, PREVENTION.id),
+            (task, "prev-2"),
+        ]
+        assert (await track.view()).stage == "plan_pending", "a hand-over moves no stage"

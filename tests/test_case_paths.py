@@ -206,7 +206,9 @@ async def test_failed_plan_goes_to_termination_approved_inside_the_window(time_e
     async with case_worker(client, standins) as queue:
         case, track = await _case_in_termination_review(client, queue)
         view = await case.view(Role.TENANCY_LAWYER)
-        assert view.allowed_steps == ("approve_termination", "record_ground_learned", "close_case", "add_note")
+        assert view.allowed_steps == (
+            "approve_termination", "record_ground_learned", "close_case", "add_note", "assign_task",
+        ), "assign_task: the lawyer may claim the unassigned approval task"  # fmt: skip
         assert [t.role for t in view.open_tasks] == [Role.TENANCY_LAWYER]
         view = await case.step("approve_termination", ApproveTermination(actor=LAWYER, reason="ground holds"))
         assert view.stage is CaseStage.LEGAL_PROCESS and view.termination_window_closes_at is None

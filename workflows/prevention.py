@@ -22,12 +22,15 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import PreventionResult
     from domain.models import Role
     from domain.prevention import (
+        ASSIGN_TASK,
         AgreeActionPlan,
         PreventionStage,
         PreventionState,
         PreventionView,
         RecordConsent,
         RecordReview,
+        hand_over,
+        hand_over_refusal,
         next_moment,
         prevention_clock_fired,
         prevention_refusal,
@@ -37,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
         start_prevention,
         withdraw,
     )
-    from domain.steps import StepInput
+    from domain.steps import HandOverTask, StepInput
     from domain.summary import prevention_details
     from workflows.activities import carry_out
 
@@ -119,6 +122,22 @@ class PreventionWorkflow:
             self._validate(name, step)
             await self._commit(*prevention_step(self._state, step, workflow.now()))
             return prevention_view(self._state, step.actor.role)
+
+    @workflow.update(name=ASSIGN_TASK)
+    async def assign_task(self, step: HandOverTask) -> PreventionView:
+        async with self._lock:
+            self._judge_hand_over(step)  # again: another step may have moved the track while this one waited
+            await self._commit(*hand_over(self._state, step, workflow.now()))
+            return prevention_view(self._state, step.actor.role)
+
+    @assign_task.validator
+    def _check_assign_task(self, step: HandOverTask) -> None:
+        self._judge_hand_over(step)
+
+    def _judge_hand_over(self, step: HandOverTask) -> None:
+        reason = "The prevention track is still starting." if self._state is None else hand_over_refusal(self._state, step)
+        if reason is not None:
+            raise ApplicationError(reason, type="StepRefused", non_retryable=True)
 
     @workflow.update(name="record_consent")
     async def record_consent(self, step: RecordConsent) -> PreventionView:

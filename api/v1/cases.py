@@ -41,11 +41,10 @@ async def cases(
     actor: Actor = Depends(acting),
     ctx: ApiContext = Depends(context),
 ) -> CasePage:
-    with client_errors():
-        found = await list_cases(
-            ctx.pool, now=datetime.now(UTC), stage=stage, area=area, category=category, overdue=overdue,
-            escalated=escalated, assignee=assignee, include_closed=include_closed, limit=limit, offset=offset,
-        )  # fmt: skip
+    found = await list_cases(
+        ctx.pool, now=datetime.now(UTC), stage=stage, area=area, category=category, overdue=overdue,
+        escalated=escalated, assignee=assignee, include_closed=include_closed, limit=limit, offset=offset,
+    )  # fmt: skip
     more = len(found) > limit
     return CasePage(items=found[:limit], next_offset=offset + limit if more else None)
 

@@ -1,17 +1,28 @@
-"""POST /v1/tasks/{task}/assignee: hand one open task to a named colleague (the case's
-`assign_task` step: the team lead hands any task to anyone; a member of the task's role
-claims an unassigned one for themselves)."""
+"""POST /v1/tasks/{task}/assignee: hand one open task to a named colleague (the team
+lead hands any task to anyone; a member of the task's role claims an unassigned one for
+themselves).
+
+The register says which case the task belongs to. A task of the case goes to the case's
+`assign_task` step; a task of its prevention track (not among the case's own tasks) to
+the track's `assign_task` Update (domain.prevention.ASSIGN_TASK). Either way the answer
+is the case view for the caller's role.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Header
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.service import RPCError
 
 from api.context import ApiContext, acting, context
 from api.problems import ApiProblem, Problem
 from api.v1.errors import client_errors
+from api.v1.steps import KEY, update_id
+from client.cases import new_step_id
 from domain.models import Actor
-from domain.steps import STAFF_ID
+from domain.prevention import ASSIGN_TASK
+from domain.steps import STAFF_ID, HandOverTask
 from domain.text import ShortText
 from domain.view import CaseView
 from register.api_reads import task_workflow
@@ -29,9 +40,33 @@ class NewAssignee(BaseModel):
 
 @router.post("/tasks/{task}/assignee", response_model=CaseView, responses=ERRORS,
              summary="Hand an open task to a named colleague; answers the case view")  # fmt: skip
-async def assign(task: str, body: NewAssignee, actor: Actor = Depends(acting), ctx: ApiContext = Depends(context)) -> CaseView:
+async def assign(
+    task: str,
+    body: NewAssignee,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", pattern=KEY.pattern,
+                                         description="Becomes the Update id: a retry never hands it twice."),  # fmt: skip
+    actor: Actor = Depends(acting),
+    ctx: ApiContext = Depends(context),
+) -> CaseView:
     workflow_id = await task_workflow(ctx.pool, task[:128])
     if workflow_id is None:
         raise ApiProblem(404, "There is no open task under that id.")
+    step_id = update_id(actor.id, idempotency_key) if idempotency_key else new_step_id()
     with client_errors():
-        return await ctx.trygg.act(workflow_id, "assign_task", actor, {"task_id": task, **body.model_dump()})
+        view = await ctx.trygg.view(workflow_id, actor.role)
+        if any(t.task_id == task for t in view.open_tasks) or view.prevention_workflow_id is None:
+            return await ctx.trygg.act(workflow_id, "assign_task", actor, {"task_id": task, **body.model_dump()},
+                                       step_id=step_id)  # fmt: skip
+    try:
+        step = HandOverTask(actor=actor, task_id=task, **body.model_dump())
+    except ValidationError:
+        raise ApiProblem(404, "There is no open task under that id.") from None
+    track = ctx.trygg.temporal.get_workflow_handle(view.prevention_workflow_id)
+    try:
+        await track.execute_update(ASSIGN_TASK, step, id=step_id)
+    except WorkflowUpdateFailedError as error:
+        raise ApiProblem(409, getattr(error.cause, "message", None) or "refused", kind="step-refused") from None
+    except RPCError:
+        raise ApiProblem(503, "Trygg cannot reach its engine now; try again shortly.", headers={"Retry-After": "5"}) from None
+    with client_errors():
+        return await ctx.trygg.view(workflow_id, actor.role)
