@@ -15,7 +15,7 @@ from client.errors import InvalidInput
 from client.timeline import Timeline
 from console.step_help import step_help
 from console.times import local_time
-from console.session import JSON_OPTION, connected, emit, fail, parse_role, run, settings_or_exit
+from console.session import JSON_OPTION, connected, emit, fail, parse_role, run, settings_or_exit, signed_in
 from domain.intake import ReportReceipt
 from domain.models import Actor, Role
 from domain.redaction import DataKind, may_see
@@ -116,7 +116,12 @@ def _receipt_text(receipt: ReportReceipt) -> str:
 def act(
     case: str = typer.Argument(..., help=CASE_HELP),
     step: str = typer.Argument(..., help="The step (each listed below with its fields, roles and stages)."),
-    as_: str = typer.Option(..., "--as", help="ROLE:ID of the person taking the step, e.g. coordinator:anna.s"),
+    as_: Optional[str] = typer.Option(
+        None,
+        "--as",
+        help="Without `trygg login` only: ROLE:ID of the person taking the step, e.g. coordinator:anna.s, "
+        "sent straight to Temporal (an operator's machine). Signed in, the step goes through the API as you.",
+    ),
     reason: Optional[str] = typer.Option(None, help="Why (goes to the audit trail)."),
     data: Optional[str] = typer.Option(None, help='Step fields as JSON, e.g. \'{"resolved": true}\'.'),
     report: Optional[str] = typer.Option(
@@ -135,17 +140,33 @@ def act(
 ) -> None:
     """Take one staff step on a case (an Update, checked before it touches history).
 
-    --as is trusted as given: Trygg's CLI runs on staff machines; authentication belongs to an API.
+    Signed in (`trygg login`), the step goes through the HTTP API as you: the API checks
+    your sign-in and your role, and records you as the actor. Without a sign-in, --as is
+    required and trusted as given, straight to Temporal: that path is for operators, whose
+    Temporal access is itself kept to them (deploy/README.md).
 
-    Example: trygg act T-1001 record_dialogue --as coordinator:anna.s --reason "Talked at the door" --data '{"resolved": true}'
+    Example: trygg act T-1001 record_dialogue --reason "Talked at the door" --data '{"resolved": true}'
     """
-    actor = _actor(as_)
     fields = _json_object(data, "data")
     if reason is not None:
         fields["reason"] = reason
     if report is not None:
         fields["report_id"] = report
     settings = settings_or_exit()
+    session = signed_in(settings)
+    if session is not None:
+        if as_ is not None:
+            fail("--as: you are signed in (trygg login), so the step is taken as you; trygg logout to use --as", 2)
+
+        async def over_http() -> CaseView:
+            async with session:
+                return await session.act(case, step, fields, step_id=step_id)
+
+        emit(run(over_http), as_json, _view_text)
+        return
+    if as_ is None:
+        fail("--as: sign in first (trygg login), or name ROLE:ID to send the step straight to Temporal", 2)
+    actor = _actor(as_)
     from client import TryggClient
 
     try:
@@ -197,8 +218,12 @@ def show(
     """
     settings = settings_or_exit()
     as_role = parse_role(role)
+    session = signed_in(settings, as_role)
 
     async def go() -> CaseView:
+        if session is not None:
+            async with session:
+                return await session.view(case)
         async with connected(settings) as client:
             return await client.view(case, as_role)
 
@@ -262,8 +287,12 @@ def history(
     """
     settings = settings_or_exit()
     as_role = parse_role(role)
+    session = signed_in(settings, as_role)
 
     async def go() -> Timeline:
+        if session is not None:
+            async with session:
+                return await session.history(case)
         async with connected(settings, register=True) as client:
             return await client.history(case, as_role)
 

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from console.times import local_time, parse_moment
-from console.session import JSON_OPTION, connected, emit, fail, parse_role, run, settings_or_exit
+from console.session import JSON_OPTION, connected, emit, fail, parse_role, run, settings_or_exit, signed_in
 from register.queries import InboxItem, RegisterStatistics
 
 
@@ -29,8 +29,12 @@ def inbox(
     """
     settings = settings_or_exit()
     as_role = parse_role(role)
+    session = signed_in(settings, as_role)
 
     async def go() -> list[InboxItem]:
+        if session is not None:  # the API's inbox: mine and my role's unassigned
+            async with session:
+                return await session.inbox(area=area)
         async with connected(settings, register=True, temporal=False) as client:
             return await client.inbox(role=as_role, assignee=assignee, area=area)
 

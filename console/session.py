@@ -50,6 +50,14 @@ def connected(settings: Settings, *, register: bool = False, temporal: bool = Tr
     return TryggClient.connect(settings, register=register, temporal=temporal)
 
 
+def signed_in(settings: Settings, role: Role | None = None):
+    """The API as the person `trygg login` signed in (client/http.py HttpTrygg), or None
+    when nobody has: the staff commands then take the direct path as before."""
+    from console.login_commands import http_session
+
+    return http_session(settings, role)
+
+
 def run(coroutine_factory: Callable[[], Awaitable[T]]) -> T:
     """Run one command's coroutine, mapping every expected failure to one line."""
     try:

@@ -134,6 +134,23 @@ async def test_trygg_dev_runs_a_case_stops_cleanly_and_finds_it_again(tmp_path):
     inbox = await trygg("inbox", "--json")
     assert inbox.code == 0, inbox.err  # the console found the embedded register by itself
 
+    # Signed in, the same CLI goes through the API as that person, and --as is refused.
+    signed = await trygg("login", "--as", "coordinator:anna.coordinator")
+    assert signed.code == 0, signed.err
+    other = unique("T")
+    second = (await trygg("report", "-", "--json", stdin=json.dumps(report_json(other, "CS-2")))).json()
+    verified = await trygg("act", other, "verify_report", "--report", "latest", "--reason", "seen",
+                           "--data", json.dumps({"method": "inspection"}), "--json")  # fmt: skip
+    assert verified.code == 0, verified.err
+    assert verified.json()["stage"] == "contact"
+    trail = await trygg("history", other, "--json")
+    assert trail.code == 0, trail.err
+    assert [e["actor"] for e in trail.json()["entries"] if e["kind"] == "step:verify_report"] == ["coordinator:anna.coordinator"]
+    named = await trygg("act", other, "add_note", "--as", "coordinator:someone", "--reason", "x")
+    assert named.code == 2 and "signed in" in named.err
+    assert (await trygg("logout")).code == 0
+    assert second["report_id"]
+
     assert await dev.interrupt() == 0, "".join(dev.output)
     assert "Trygg stopped." in "".join(dev.output)
     await asyncio.sleep(0.5)
