@@ -21,10 +21,6 @@ from tests.standins import case_policy
 from tests.test_end_to_end import Trygg, trygg
 from web.app import create_web_app
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-OUTPUT = Path(__file__).parent / "output" / "web"
 
 
 @dataclass

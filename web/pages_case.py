@@ -66,7 +66,7 @@ def routes(web: Web) -> list[Route]:
 
 def _failed(step: str, form, errors: dict[str, str], refusal: str | None = None) -> dict[str, Any]:
     values = {k: form.getlist(k) if len(form.getlist(k)) > 1 else form.get(k) for k in form.keys()}
-    return {"step": step, "errors": errors, "values": values, "refusal": refusal, "report_id": form.get("report_id")}
+    return {"step": step, "errors": errors, "answers": values, "refusal": refusal, "report_id": form.get("report_id")}
 
 
 async def render_case(web: Web, request: Request, user, case: str, *, failed: dict | None = None, status: int = 200) -> Response:
