@@ -36,10 +36,13 @@ def build_activities(pool: asyncpg.Pool, settings: Settings, policy_in_force: Po
     from activities.policy import PolicyActivities
     from activities.register import RegisterActivities
     from runtime.policy_file import load_policy
+    from web.digest import DigestActivities
 
     register = RegisterActivities(pool)
     notify = NotificationActivities.from_settings(settings, pool)
     policy = PolicyActivities(policy_in_force or load_policy(settings.policy_file))
+    digest = DigestActivities(pool, notify._smtp)  # the staff web app's daily mail, same SMTP settings
     return ActivitySet(
-        functions=[*register.activities(), *notify.activities(), *policy.activities()], closers=[notify.close]
+        functions=[*register.activities(), *notify.activities(), *policy.activities(), *digest.activities()],
+        closers=[notify.close],
     )
