@@ -72,6 +72,7 @@ from domain.steps import (
     ApproveTermination,
     ApproveWarning,
     Assign,
+    HandOverTask,
     CloseCase,
     CompleteTask,
     EscalateToPrevention,
@@ -267,6 +268,13 @@ class _Turn:
         self.cancel_clocks(ref=task_id)
         for twin in [t.task_id for t in self.s.tasks.values() if t.escalation_of == task_id]:
             self.close_task(twin, status)
+
+    def assign_task(self, task_id: str, assignee: str) -> None:
+        """One task to one person, recorded so the register's inbox follows."""
+        self.s.tasks[task_id] = self.s.tasks[task_id].model_copy(update={"assignee": assignee})
+        self.commands.append(
+            AssignTask(record=AssignStaffTask(case_id=self.s.case_id, task_id=task_id, assignee=assignee, at=self.now))
+        )
 
     def assign_open_tasks(self, assignee: str) -> None:
         """The case's new assignee takes over the owner role's open tasks: an inbox that
@@ -737,6 +745,10 @@ def _on_step(turn: _Turn, step: StepInput) -> None:
         case AddNote():
             s.notes += 1
             turn.record("note", actor, reason)
+        case HandOverTask():
+            task = s.tasks[step.task_id]
+            turn.record("task_assigned", actor, reason, task_id=task.task_id, task_kind=task.kind, assignee=step.assignee)
+            turn.assign_task(task.task_id, step.assignee)
         case CompleteTask():
             task = s.tasks[step.task_id]
             turn.record("task_completed", actor, reason, task_id=task.task_id, task_kind=task.kind)

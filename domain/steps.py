@@ -150,6 +150,15 @@ class CompleteTask(StepInput):
     task_id: Ref
 
 
+class HandOverTask(StepInput):
+    """Hand one open task to a named colleague. The team lead may hand any task to anyone;
+    a member of the task's role may claim an unassigned one for themselves. The case's own
+    assignee (`assign`) is untouched: this moves one piece of work, not the case."""
+
+    task_id: Ref
+    assignee: str = STAFF_ID
+
+
 STEP_MODELS: dict[str, type[StepInput]] = {
     "verify_report": VerifyReport,
     "reject_report": RejectReport,
@@ -166,6 +175,7 @@ STEP_MODELS: dict[str, type[StepInput]] = {
     "close_case": CloseCase,
     "add_note": AddNote,
     "complete_task": CompleteTask,
+    "assign_task": HandOverTask,
 }
 """Update name on DisturbanceCaseWorkflow -> its input model."""
 
@@ -191,6 +201,7 @@ STEP_ROLES: dict[str, frozenset[Role]] = {
     "close_case": OWNERS | {Role.TENANCY_LAWYER},
     "add_note": STAFF,
     "complete_task": STAFF,
+    "assign_task": STAFF,
 }
 
 STEP_STAGES: dict[str, frozenset[CaseStage]] = {
@@ -214,6 +225,7 @@ STEP_STAGES: dict[str, frozenset[CaseStage]] = {
     "close_case": ANY_OPEN,
     "add_note": ANY_OPEN,
     "complete_task": ANY_OPEN,
+    "assign_task": ANY_OPEN,
 }
 
 CLOSING_OUTCOMES: dict[CaseStage, frozenset[Outcome]] = {
@@ -259,6 +271,7 @@ def _names(values) -> str:
 OWNER_STEPS = frozenset(name for name, roles in STEP_ROLES.items() if Role.COORDINATOR in roles) - {
     "add_note",
     "complete_task",
+    "assign_task",
 }
 """The owner's steps: on a case under the law's rules, the coordinator role of the case's
 housing form and the team lead take them (policy `owner_steps_by_housing_form`)."""
@@ -372,6 +385,8 @@ def _input_refusal(state: CaseState, name: str, step: StepInput) -> str | None:
                 return f"A case in stage '{state.stage}' can close as: {_names(allowed)}; not as '{step.outcome}'."
         case RecordGroundLearned():
             return "This case runs by the rules it was opened with, which keep the window from termination review."
+        case HandOverTask():
+            return _assign_task_refusal(state, step)
         case CompleteTask():
             task = state.tasks.get(step.task_id)
             if task is None:
@@ -381,6 +396,35 @@ def _input_refusal(state: CaseState, name: str, step: StepInput) -> str | None:
                     f"Task '{step.task_id}' ({task.kind}) closes when its step is taken, not with complete_task."
                 )
     return None
+
+
+def _assign_task_refusal(state: CaseState, step: HandOverTask) -> str | None:
+    """The team lead hands any task to anyone; a member of the task's role claims an
+    unassigned one for themselves; nobody else moves another's work."""
+    task = state.tasks.get(step.task_id)
+    if task is None:
+        return f"There is no open task '{step.task_id}' on this case."
+    if task.assignee == step.assignee:
+        return f"Task '{step.task_id}' is already assigned to {step.assignee}."
+    actor = step.actor
+    if actor.role is Role.TEAM_LEAD:
+        return None
+    if actor.role is not task.role:
+        return (
+            f"Task '{step.task_id}' ({task.kind}) is for the role {task.role}; only the team lead may hand it on, "
+            f"you act as {actor.role}."
+        )
+    if task.assignee is not None:
+        return f"Task '{step.task_id}' is already assigned to {task.assignee}; only the team lead may hand it on."
+    if step.assignee != actor.id:
+        return f"You may claim task '{step.task_id}' for yourself ({actor.id}); only the team lead hands tasks to others."
+    return None
+
+
+def _may_assign_a_task(state: CaseState, role: Role | None) -> bool:
+    if role is None or role is Role.TEAM_LEAD:
+        return bool(state.tasks)
+    return any(t.role is role and t.assignee is None for t in state.tasks.values())
 
 
 def allowed_steps(state: CaseState | None, role: Role | None = None) -> tuple[str, ...]:
@@ -402,6 +446,8 @@ def allowed_steps(state: CaseState | None, role: Role | None = None) -> tuple[st
         if name == "escalate_to_prevention" and state.prevention_outcome is not None:
             continue
         if name == "complete_task" and not any(t.kind in SIDE_TASKS for t in state.tasks.values()):
+            continue
+        if name == "assign_task" and not _may_assign_a_task(state, role):
             continue
         if name == "record_ground_learned" and (not state.law or state.ground_learned_at is None):
             continue

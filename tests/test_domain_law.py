@@ -43,6 +43,7 @@ from domain.steps import (
     ApproveTermination,
     Assign,
     CloseCase,
+    HandOverTask,
     CompleteTask,
     EscalateToPrevention,
     IssueWarning,
@@ -385,6 +386,9 @@ def _draw_step(data, state: CaseState, now: datetime, *, wander: bool):
             return name, CloseCase(outcome=data.draw(st.sampled_from(list(Outcome))), **common)
         case "complete_task":
             return name, CompleteTask(task_id=data.draw(st.sampled_from(tasks)), **common)
+        case "assign_task":
+            assignee = data.draw(st.sampled_from(["staff-1", "coord-2"]))
+            return name, HandOverTask(task_id=data.draw(st.sampled_from(tasks)), assignee=assignee, **common)
     fields = {"approved": data.draw(st.booleans())} if "approved" in model.model_fields else {}
     if "calm" in model.model_fields:
         fields = {"calm": data.draw(st.booleans())}

@@ -77,6 +77,7 @@ with workflow.unsafe.imports_passed_through():
         ApproveTermination,
         ApproveWarning,
         Assign,
+        HandOverTask,
         CloseCase,
         CompleteTask,
         EscalateToPrevention,
@@ -762,3 +763,11 @@ class DisturbanceCaseWorkflow:
     @complete_task.validator
     def _check_complete_task(self, step: CompleteTask) -> None:
         self._validate("complete_task", step)
+
+    @workflow.update(name="assign_task")
+    async def assign_task(self, step: HandOverTask) -> CaseView:
+        return await self._take("assign_task", step)
+
+    @assign_task.validator
+    def _check_assign_task(self, step: HandOverTask) -> None:
+        self._validate("assign_task", step)
