@@ -224,3 +224,30 @@ async def test_a_note_added_with_the_keyboard_alone_with_visible_focus(web, brow
     await expect(anna.locator("#digest_email-error")).to_contain_text("Ange en e-postadress")
     await check_page(anna, "settings-errors")
     await anna.context.close()
+
+
+async def test_a_task_claimed_from_the_inbox_and_handed_on_by_the_team_lead(web, browser):
+    sven = await sign_in(browser, web.url, "sven.senior")  # a colleague the team lead can name
+    await sven.context.close()
+    tenancy_id = unique("T")
+    anna = await sign_in(browser, web.url, "anna.coordinator")
+    await file_by_hand(anna, web, tenancy_id)
+    await anna.get_by_role("link", name="Inkorg").click()
+    await anna.get_by_label("Område").select_option("Skäggetorp")
+    await anna.get_by_role("button", name="Visa uppgifter").click()
+    row = anna.locator("tr", has=anna.locator(f'input[name="case"][value="case-{tenancy_id}"]')).first
+    await row.get_by_role("button", name=re.compile("^Ta uppgiften")).click()
+    await expect(anna.get_by_text("Du har tagit uppgiften.")).to_be_visible()
+    row = anna.locator("tr", has=anna.get_by_role("link")).filter(has_text="Anna Lind").first
+    await expect(row).to_contain_text("Verifiera anmälan")
+    await check_page(anna, "inbox-claimed")
+    await anna.context.close()
+
+    lena = await sign_in(browser, web.url, "lena.lead")
+    await expect(lena.locator("main")).to_contain_text("Alla öppna uppgifter i trygghetsgruppen")
+    form = lena.locator("form.trygg-assign", has=lena.locator(f'input[name="case"][value="case-{tenancy_id}"]')).first
+    await form.get_by_role("combobox").select_option(label="Sven Ek (seniorvärd)")
+    await form.get_by_role("button", name=re.compile("^Tilldela")).click()
+    await expect(lena.get_by_text("Uppgiften är tilldelad Sven Ek (seniorvärd).")).to_be_visible()
+    await check_page(lena, "inbox-team-lead")
+    await lena.context.close()
