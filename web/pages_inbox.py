@@ -24,26 +24,24 @@ def routes(web: Web) -> list[Route]:
     async def context(request: Request, user) -> dict:
         filters = store.InboxFilter.of(request.query_params)
         box = await store.inbox(web.pool, role=user.role, subject=user.subject, filters=filters, now=datetime.now(timezone.utc))
-        names = {s: n for s, n, _ in await store.colleagues(web.pool)}
-        return {"inbox": box, "filters": filters, "names": names, "query": urlencode(filters.query()),
-                "now": datetime.now(timezone.utc), "due_filters": store.DUE_FILTERS}  # fmt: skip
+        colleagues = await store.colleagues(web.pool)
+        return {"inbox": box, "filters": filters, "names": {s: n for s, n, _ in colleagues}, "query": urlencode(filters.query()),
+                "now": datetime.now(timezone.utc), "due_filters": store.DUE_FILTERS,
+                "team": colleagues if user.role is Role.TEAM_LEAD else []}  # fmt: skip
 
     @guarded
     async def inbox(request: Request) -> Response:
         user = web.user(request)
         ctx = await context(request, user)
         prefs = await store.preferences(web.pool, user.subject)
-        team = await store.colleagues(web.pool) if user.role is Role.TEAM_LEAD else []
-        return web.page(request, "inbox.html", {"title": "Inkorg", "prefs": prefs, "team": team, **ctx}, user=user)
+        return web.page(request, "inbox.html", {"title": "Inkorg", "prefs": prefs, **ctx}, user=user)
 
     @guarded
     async def fragment(request: Request) -> Response:
         """The task list alone, which htmx fetches every poll_seconds: new and overdue
         tasks appear without reloading the page."""
         user = web.user(request)
-        ctx = await context(request, user)
-        team = await store.colleagues(web.pool) if user.role is Role.TEAM_LEAD else []
-        return web.page(request, "inbox_tasks.html", {"team": team, **ctx}, user=user)
+        return web.page(request, "inbox_tasks.html", await context(request, user), user=user)
 
     @guarded
     async def save_filter(request: Request) -> Response:

@@ -18,7 +18,7 @@ from domain.models import Role
 from web.labels import LEGAL_TASK_KINDS
 
 DUE_FILTERS = {"overdue": "Försenade", "today": "Förfaller i dag", "week": "Förfaller inom 7 dagar"}
-INBOX_LIMIT = 100
+INBOX_LIMIT = 50
 
 
 @dataclass(frozen=True)
