@@ -44,7 +44,7 @@ async def web_stack(local_env, pg_pool, identity_provider, *, poll_seconds: int 
         sock = free_socket()
         port = sock.getsockname()[1]
         url = f"http://localhost:{port}/staff"
-        settings = Settings(oidc_issuer=identity_provider.issuer, oidc_client_secret="dev-web-secret")
+        settings = Settings(oidc_issuer=identity_provider.issuer)
         app = Starlette(routes=[Mount("/staff", app=create_web_app(client, settings, public_url=url, poll_seconds=poll_seconds))])
         server = build_server(app, host="127.0.0.1", port=port)
         task = asyncio.create_task(server.serve(sockets=[sock]))

@@ -50,8 +50,11 @@ def create_web_app(
     if not oidc_issuer:
         raise ValueError("an OpenID issuer is needed (TRYGG_OIDC_ISSUER)")
     secret = session_secret or secrets.token_urlsafe(32)
+    client_secret = settings.oidc_client_secret
+    if client_secret is None and urlsplit(oidc_issuer).hostname in LOCAL_HOSTS:
+        client_secret = "trygg-dev"  # the dev provider takes any secret, and no public client for the code grant
     sign_in = SignIn(
-        issuer=oidc_issuer, client_id=settings.oidc_client_id, client_secret=settings.oidc_client_secret,
+        issuer=oidc_issuer, client_id=settings.oidc_client_id, client_secret=client_secret,
         rules=settings.claim_rules(), secret=secret, policy=session_policy,
     )  # fmt: skip
     web = Web(client=client, sign_in=sign_in, public_url=public_url.rstrip("/"), poll_seconds=poll_seconds,
