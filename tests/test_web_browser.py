@@ -122,6 +122,16 @@ async def test_a_case_walked_through_by_coordinator_prevention_team_and_lawyer(w
     assert "Uppföljning" in body and "Tillsägelse till hyresgästen" in body
     await check_page(anna, "case-follow-up")
 
+    # A step the ladder refuses: its reason, shown where the step was asked for.
+    form = await open_step(anna, "Avsluta ärendet")
+    await form.get_by_label("Löst i dialog", exact=True).check()
+    await form.get_by_label("Motivering").fill("Prövar")
+    await form.get_by_role("button", name="Avsluta ärendet").click()
+    refusal = anna.locator(".govuk-error-summary", has_text="Steget kunde inte tas")
+    await expect(refusal).to_contain_text("resolved_in_dialogue")
+    assert "Uppföljning" in await text(anna)
+    await check_page(anna, "case-step-refused")
+
     # The inbox, with the case's tasks.
     await anna.get_by_role("link", name="Inkorg").click()
     await check_page(anna, "inbox")
