@@ -155,6 +155,7 @@ async def test_a_case_walked_through_by_coordinator_prevention_team_and_lawyer(w
     body = await text(omar)
     assert "Vräkningsförebyggande arbete" in body and "Handlingsplan ska tas fram" in body
     assert COMPLAINANT not in body, "the prevention team never reads who complained"
+    assert all(name in body for name in NAMES) and ADDRESS in body, "the prevention team works with the tenant"
     await check_page(omar, "case-prevention")
     await take(omar, "Registrera samtycke", ("Ja",), "Skriftligt samtycke lämnat")
     await take(omar, "Registrera handlingsplan", ("Tider för tystnad", "Boendestöd"), "Möte med socialtjänsten")

@@ -64,6 +64,19 @@ def routes(web: Web) -> list[Route]:
     ]
 
 
+def _tenancy(entries) -> dict[str, Any]:
+    """Names and address from the case's reports as the reader may see them (already cut
+    by role): the latest report that carries each, since a later report (a patrol's) may
+    name only the tenancy's ids."""
+    found: dict[str, Any] = {}
+    for entry in entries:
+        tenancy = entry.data.get("tenancy") if entry.kind == "report:file_report" else None
+        for key in ("tenant_names", "address"):
+            if tenancy and tenancy.get(key):
+                found[key] = tenancy[key]
+    return found
+
+
 def _failed(step: str, form, errors: dict[str, str], refusal: str | None = None) -> dict[str, Any]:
     values = {k: form.getlist(k) if len(form.getlist(k)) > 1 else form.get(k) for k in form.keys()}
     return {"step": step, "errors": errors, "answers": values, "refusal": refusal, "report_id": form.get("report_id")}
@@ -79,7 +92,7 @@ async def render_case(web: Web, request: Request, user, case: str, *, failed: di
     except TryggError as error:
         return web.page(request, "error.html", {"title": "Ärendet kan inte visas just nu", "message": str(error)}, status=503)
     trail = cut_model(timeline.audit_trail, role) if timeline.audit_trail is not None else None
-    tenancy = next((e.data.get("tenancy") for e in reversed(timeline.entries) if e.kind == "report:file_report" and e.data.get("tenancy")), None)
+    tenancy = _tenancy(timeline.entries)
     complainants: dict[str, Any] = {}
     if may_see(role, DataKind.COMPLAINANT) and client.pool is not None:
         for report in view.reports:
