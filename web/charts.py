@@ -13,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 BAR = "#1d5a3a"
 _ATTRS = re.compile(r"<\?xml[^>]*>|<!DOCTYPE[^>]*>", re.S)
@@ -29,6 +30,9 @@ def bar_svg(title: str, values: list[tuple[str, float]], *, unit: str = "") -> s
     axes.barh(range(len(numbers)), numbers, color=BAR)
     axes.set_yticks(range(len(labels)), labels=labels, fontsize=10)
     axes.invert_yaxis()
+    axes.set_xlim(0, max(max(numbers), 1) * 1.05)
+    if all(float(n).is_integer() for n in numbers):
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.spines[["top", "right"]].set_visible(False)
     axes.tick_params(axis="x", labelsize=9)
     if unit:
