@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test install bench clean
+.PHONY: dev test install bench clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +17,19 @@ install: $(STAMP)
 dev: $(STAMP)
 	$(BIN)/trygg dev
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/pytest -q -p no:cacheprovider
+
+# The web app's browser tests drive Debian's chromium (no browser download): installed
+# with apt when missing and possible, else the tests say what to install and are skipped.
+chromium:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || \
+		echo "make test: the browser tests need Debian's chromium at /usr/bin/chromium; install it with 'sudo apt-get install -y chromium' (until then they are skipped)"
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.web
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -30,6 +30,7 @@ from runtime.process import exit_now
 from runtime.settings import Settings, load_settings
 from workflows.registry import WORKFLOWS
 from workflows.area_picture import ensure_area_picture_schedule
+from workflows.digest import ensure_digest_schedule
 from workflows.incidents import ensure_incident_schedule
 from workflows.retention import ensure_retention_schedule
 
@@ -100,7 +101,8 @@ async def ensure_schedules(client, settings: Settings, retention_policy: Retenti
     retention = await ensure_retention_schedule(client, settings.task_queue, retention_policy or RetentionPolicy())
     area_picture = await ensure_area_picture_schedule(client, settings.task_queue)
     incidents = await ensure_incident_schedule(client, settings.task_queue)
-    log.info("schedules ensured", retention=retention, area_picture=area_picture, case_incidents=incidents)
+    digest = await ensure_digest_schedule(client, settings.task_queue)
+    log.info("schedules ensured", retention=retention, area_picture=area_picture, case_incidents=incidents, digest=digest)
 
 
 def _stop_on_signals() -> asyncio.Event:

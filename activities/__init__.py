@@ -39,11 +39,13 @@ def build_activities(
     from activities.policy import PolicyActivities
     from activities.register import RegisterActivities
     from runtime.policy_file import load_policy
+    from web.digest import DigestActivities
 
     register = RegisterActivities(pool)
     notify = NotificationActivities.from_settings(settings, pool)
     policy = PolicyActivities(policy_in_force or load_policy(settings.policy_file))
-    functions = [*register.activities(), *notify.activities(), *policy.activities()]
+    digest = DigestActivities(pool, notify._smtp)  # the staff web app's daily mail, same SMTP settings
+    functions = [*register.activities(), *notify.activities(), *policy.activities(), *digest.activities()]
     if client is not None:
         from activities.incidents import IncidentActivities
 

@@ -7,10 +7,12 @@ workflow would rebuild all their modules and models for each case in the worker'
 
 from workflows.area_picture import AreaPictureWorkflow
 from workflows.case import DisturbanceCaseWorkflow
+from workflows.digest import DailyDigestWorkflow
 from workflows.incidents import CaseIncidentSweepWorkflow
 from workflows.prevention import PreventionWorkflow
 from workflows.retention import RetentionWorkflow
 
 WORKFLOWS: list[type] = [
     DisturbanceCaseWorkflow, PreventionWorkflow, AreaPictureWorkflow, RetentionWorkflow, CaseIncidentSweepWorkflow,
+    DailyDigestWorkflow,
 ]  # fmt: skip
