@@ -62,6 +62,18 @@ def token_verifier(settings: Settings, issuer: str | None = None) -> TokenVerifi
                          rules=settings.claim_rules())  # fmt: skip
 
 
+def web_app(trygg: TryggClient, settings: Settings, issuer: str | None):
+    """The staff web app for the staff listener, or None without an issuer to sign in at."""
+    issuer = issuer or settings.oidc_issuer
+    if not issuer:
+        log.info("staff web app off: no OpenID issuer (TRYGG_OIDC_ISSUER)")
+        return None
+    from web.app import create_web_app
+
+    return create_web_app(trygg, settings, public_url=settings.web_url(), session_secret=settings.web_session_secret,
+                          issuer=issuer)  # fmt: skip
+
+
 async def serve_listeners(
     settings: Settings, database_url: str, stop: asyncio.Event, *, issuer: str | None = None, host: str | None = None
 ) -> None:
@@ -73,7 +85,7 @@ async def serve_listeners(
     servers = []
     if settings.api_port:
         staff = create_staff_app(trygg, pool, token_verifier(settings, issuer), codec=client.data_converter.payload_codec,
-                                 ui_origins=settings.codec_origins())  # fmt: skip
+                                 ui_origins=settings.codec_origins(), web=web_app(trygg, settings, issuer))  # fmt: skip
         servers.append(build_server(staff, host=host or settings.api_host, port=settings.api_port))
     if settings.partner_api_port:
         partners = create_app(directory, pool, client)

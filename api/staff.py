@@ -14,8 +14,9 @@ from pathlib import Path
 import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 from temporalio.converter import PayloadCodec
 
 from api import problems
@@ -39,6 +40,10 @@ register, which follows the cases in near real time; a case view and a step's an
 from the case itself."""
 
 
+WEB_PREFIX = "/staff"
+"""Where the staff web app is mounted on the staff listener."""
+
+
 def create_staff_app(
     trygg: TryggClient | None,
     pool: asyncpg.Pool | None,
@@ -46,7 +51,10 @@ def create_staff_app(
     *,
     codec: PayloadCodec | None = None,
     ui_origins: Sequence[str] = (),
+    web: ASGIApp | None = None,
 ) -> FastAPI:
+    """The staff listener: the API under /v1, the codec under /codec and, when given, the
+    staff web app (web/app.py) under /staff, all behind the same issuer's sign-in."""
     app = FastAPI(
         title="Trygg API", version="1", description=DESCRIPTION, openapi_url="/v1/openapi.json",
         docs_url=None, redoc_url=None,
@@ -81,5 +89,12 @@ def create_staff_app(
     if codec is not None:
         for route in codec_routes(codec, ui_origins, verifier=verifier):
             app.router.routes.append(route)
+    if web is not None:
+        app.mount(WEB_PREFIX, web, name="web")
+
+        @app.get("/", include_in_schema=False)
+        async def front_door() -> RedirectResponse:
+            return RedirectResponse(f"{WEB_PREFIX}/", status_code=307)
+
     app.add_middleware(BodyLimit, wider={"/codec/": MAX_CODEC_BODY})
     return app

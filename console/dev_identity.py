@@ -36,6 +36,7 @@ def api_lines(settings, issuer: str | None) -> list[str]:
     api = f"http://localhost:{settings.api_port}"
     lines = [
         f"  API:       {api}/v1 (docs {api}/v1/docs)" if settings.api_port else "  API:       off",
+        f"  Staff app: {settings.web_url()}/ (sign in as a dev staff member)" if settings.api_port and issuer else "  Staff app: off",
         f"  Partners:  http://localhost:{settings.partner_api_port}/partners (signed acknowledgements)"
         if settings.partner_api_port
         else "  Partners:  off",

@@ -99,7 +99,7 @@ def endpoints(settings, stack: DevStack, issuer: str | None = None) -> dict:
         "temporal_metrics": stack.metrics_url,
         "api": f"{api}/v1" if api else None,
         "api_docs": f"{api}/v1/docs" if api else None,
-        "web_app": f"{api}/" if api else None,
+        "web_app": f"{settings.web_url()}/" if api else None,
         "partner_api": f"http://localhost:{settings.partner_api_port}/partners" if settings.partner_api_port else None,
         "identity_provider": issuer,
         "codec": f"{api}/codec" if api and settings.payload_keys else None,

@@ -116,6 +116,15 @@ class Settings(BaseSettings):
     )
     oidc_client_id: text(200) = Field(default="trygg-web", description="The web app's and `trygg login`'s client id.")
     oidc_client_secret: str | None = Field(default=None, repr=False, description="The web app's client secret.")
+    web_public_url: Setting | None = Field(
+        default=None,
+        description="Where browsers reach the staff web app (https://…/staff); default http://localhost:<api_port>/staff.",
+    )
+    web_session_secret: str | None = Field(
+        default=None, repr=False,
+        description="Signs the web app's session cookies and form tokens; the same on every replica. Unset: random, "
+        "so sessions end when the process restarts.",
+    )
     identity_port: int = Field(default=8092, ge=0, le=65535, description="Dev stack only: the local OpenID provider's port.")
 
     @field_validator("oidc_algorithms")
@@ -142,6 +151,10 @@ class Settings(BaseSettings):
 
         role_map = parse_role_map(self.oidc_role_map) if self.oidc_role_map else default_role_map()
         return ClaimRules(role_claim=self.oidc_role_claim, actor_claim=self.oidc_actor_claim, role_map=role_map)
+
+    def web_url(self) -> str:
+        """The staff web app's public address (its sign-in callback is built from it)."""
+        return (self.web_public_url or f"http://localhost:{self.api_port}/staff").rstrip("/")
 
     def accepted_algorithms(self) -> list[str]:
         return self.oidc_algorithms.split(",")

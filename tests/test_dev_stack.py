@@ -100,6 +100,17 @@ async def files_a_report_over_http_with_the_printed_token(output: str, env: dict
     assert answer.status_code == 201, answer.text
 
 
+async def the_staff_app_sends_a_browser_to_sign_in(env: dict[str, str]) -> None:
+    """The staff listener's front door is the web app, which asks a browser to sign in at
+    the local provider, where a staff member per role is offered."""
+    import httpx
+
+    async with httpx.AsyncClient(follow_redirects=True) as browser:
+        page = await browser.get(f"http://localhost:{env['TRYGG_API_PORT']}/")
+    assert page.status_code == 200 and f":{env['TRYGG_IDENTITY_PORT']}/oauth2/authorize" in str(page.url)
+    assert "anna.coordinator" in page.text and "lena.lead" in page.text
+
+
 def processes_using(data_dir: Path) -> list[str]:
     found = []
     for process in psutil.process_iter(["cmdline"]):
@@ -122,6 +133,7 @@ async def test_trygg_dev_runs_a_case_stops_cleanly_and_finds_it_again(tmp_path):
     assert f"Temporal HTTP API: http://127.0.0.1:{env['TRYGG_TEMPORAL_HTTP_PORT']}" in output
     assert f"metrics: http://127.0.0.1:{env['TRYGG_TEMPORAL_METRICS_PORT']}/metrics" in output
     await files_a_report_over_http_with_the_printed_token(output, env)
+    await the_staff_app_sends_a_browser_to_sign_in(env)
 
     filed = await trygg("report", "-", "--json", stdin=json.dumps(report_json(tenancy, "CS-1")))
     assert filed.code == 0, filed.err
