@@ -26,6 +26,7 @@ from client.timeline import Timeline, build_timeline
 from domain.intake import CASE_CLOSING, ReportReceipt
 from domain.models import Actor, DisturbanceReport, Role
 from domain.policy import EscalationPolicy
+from domain.prevention import ASSIGN_TASK as PREVENTION_ASSIGN_TASK
 from domain.prevention import PREVENTION_STEP_MODELS, PreventionView
 from domain.refusals import INVALID_INPUT
 from domain.redaction import cut_model
@@ -173,6 +174,23 @@ class TryggClient:
         result = await self._update(handle, case, step, model, step_id)
         view = CaseView.model_validate(result) if not isinstance(result, CaseView) else result
         return cut_model(view, actor.role)
+
+    async def assign_task(
+        self, case: str, actor: Actor, task_id: str, assignee: str, reason: str, *, step_id: str | None = None
+    ) -> CaseView:
+        """Hand one open task to a colleague (or claim it: assignee is the actor), wherever
+        the task lives: one of the case's own goes to the case's `assign_task` step, one of
+        its prevention track to the track's own Update of that name, judged by the same
+        rule. Both doors (the API and the web app) come through here, so neither needs to
+        know which workflow holds a task."""
+        data = {"task_id": task_id, "assignee": assignee, "reason": reason}
+        view = await self.view(case, actor.role)
+        if any(t.task_id == task_id for t in view.open_tasks) or view.prevention_workflow_id is None:
+            return await self.act(case, "assign_task", actor, data, step_id=step_id)
+        model = self.parse_step("assign_task", actor, data)
+        track = self.temporal.get_workflow_handle(view.prevention_workflow_id)
+        await self._update(track, case, PREVENTION_ASSIGN_TASK, model, step_id or new_step_id())
+        return await self.view(case, actor.role)
 
     async def _named_report(self, handle: WorkflowHandle, model: BaseModel) -> BaseModel:
         """A step's `report_id` may name the report by the case system's `external_ref` or

@@ -74,8 +74,7 @@ def routes(web: Web) -> list[Route]:
             return web.redirect(request, back, "Välj en kollega i listan.")
         reason = "Tog uppgiften" if assignee == user.subject else "Tilldelade uppgiften"
         try:
-            await web.client.act(case, "assign_task", user.actor, {"task_id": task_id, "assignee": assignee, "reason": reason},
-                                 step_id=form.get("step_id") or None)  # fmt: skip
+            await web.client.assign_task(case, user.actor, task_id, assignee, reason, step_id=form.get("step_id") or None)
         except InvalidInput as error:
             if any(p.startswith("step:") for p in error.problems):
                 return web.redirect(request, back, "Att ta eller tilldela uppgifter är inte möjligt i den här versionen av Trygg ännu.")

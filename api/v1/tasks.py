@@ -11,9 +11,7 @@ is the case view for the caller's role.
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Header
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.service import RPCError
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.context import ApiContext, acting, context
 from api.problems import ApiProblem, Problem
@@ -21,8 +19,7 @@ from api.v1.errors import client_errors
 from api.v1.steps import KEY, update_id
 from client.cases import new_step_id
 from domain.models import Actor
-from domain.prevention import ASSIGN_TASK
-from domain.steps import STAFF_ID, HandOverTask
+from domain.steps import STAFF_ID
 from domain.text import ShortText
 from domain.view import CaseView
 from register.api_reads import task_workflow
@@ -53,20 +50,4 @@ async def assign(
         raise ApiProblem(404, "There is no open task under that id.")
     step_id = update_id(actor.id, idempotency_key) if idempotency_key else new_step_id()
     with client_errors():
-        view = await ctx.trygg.view(workflow_id, actor.role)
-        if any(t.task_id == task for t in view.open_tasks) or view.prevention_workflow_id is None:
-            return await ctx.trygg.act(workflow_id, "assign_task", actor, {"task_id": task, **body.model_dump()},
-                                       step_id=step_id)  # fmt: skip
-    try:
-        step = HandOverTask(actor=actor, task_id=task, **body.model_dump())
-    except ValidationError:
-        raise ApiProblem(404, "There is no open task under that id.") from None
-    track = ctx.trygg.temporal.get_workflow_handle(view.prevention_workflow_id)
-    try:
-        await track.execute_update(ASSIGN_TASK, step, id=step_id)
-    except WorkflowUpdateFailedError as error:
-        raise ApiProblem(409, getattr(error.cause, "message", None) or "refused", kind="step-refused") from None
-    except RPCError:
-        raise ApiProblem(503, "Trygg cannot reach its engine now; try again shortly.", headers={"Retry-After": "5"}) from None
-    with client_errors():
-        return await ctx.trygg.view(workflow_id, actor.role)
+        return await ctx.trygg.assign_task(workflow_id, actor, task, body.assignee, body.reason, step_id=step_id)
