@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from console import case_commands, demo, policy_commands, register_commands, stack_commands
+from console import case_commands, demo, policy_commands, register_commands, simulate_commands, stack_commands
 from runtime.process import exit_now
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ case_commands.register(app)
 register_commands.register(app)
 policy_commands.register(app)
 demo.register(app)
+simulate_commands.register(app)
 
 
 def run() -> None:
