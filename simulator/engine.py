@@ -529,7 +529,13 @@ class Engine:
         if run.state.is_closed or refusal(run.state, name, step, self.now()) is not None:
             self.tally.refused_steps[name] += 1
             return False
-        self._input(run, "step", name, step)
+        if isinstance(step, CompleteTask):
+            # Side tasks opened by notices' outcomes take their ids in the order the outcomes
+            # arrive, which the workflow does not fix: the replay finds the task by kind and due.
+            task = run.state.tasks[step.task_id]
+            self._input(run, "step", name, step, (task.kind, task.due_at))
+        else:
+            self._input(run, "step", name, step)
         self._apply(run, step)
         return True
 
