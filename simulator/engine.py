@@ -13,6 +13,7 @@ judged by `domain.steps.refusal`, as the Update validator judges it.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -149,7 +150,8 @@ class Engine:
         self.world = World(scenario, homes, seed)
         self.tally = Tally(self.weeks)
         self.headcount = {role: scenario.staff.headcount(role, homes) for role in STAFF_ROLES}
-        self.staff = {role: simpy.Resource(self.env, capacity=n) for role, n in self.headcount.items()}
+        # Short of hands, staff take the task nearest its deadline first.
+        self.staff = {role: simpy.PriorityResource(self.env, capacity=n) for role, n in self.headcount.items()}
         self.actors = {role: Actor(id=f"{role}-1", role=role) for role in Role}
         self.open: dict[str, CaseRun] = {}
         self.tasks: dict[str, Task] = {}
@@ -157,7 +159,6 @@ class Engine:
         self.cases_per_tenancy: Counter[str] = Counter()
         self.disturbances = 0
         self.cases = 0
-        self._partners: dict[int, random.Random] = {}
 
     # -- time ----------------------------------------------------------------------
     def _us(self, moment: datetime) -> int:
@@ -371,27 +372,30 @@ class Engine:
             self._track_commit(run, *review_due(track, self.now()))
 
     # -- partners ---------------------------------------------------------------------------
-    def _partner_rng(self, d: Disturbance) -> random.Random:
-        rng = self._partners.get(d.number)
-        if rng is None:
-            rng = self._partners[d.number] = random.Random(f"{self.seed}:partners:{d.number}")
-        return rng
+    def _draw(self, d: Disturbance, notice_suffix: str, what: str) -> float:
+        """A uniform draw in [0, 1) fixed by the seed, the disturbance and the notice: the same
+        notice gets the same answer under every policy, and nothing is kept per disturbance."""
+        key = f"{self.seed}:{d.number}:{notice_suffix}:{what}".encode()
+        return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") / 2**64
 
     def _partner_answers(self, run: CaseRun, request) -> None:
         """As the stand-in channel answers: delivered to `partner-<kind>`, or refused for good;
         a partner that acknowledges signals it some working days later."""
         p = self.scenario.partners
-        rng = self._partner_rng(run.d)
-        delivered = rng.random() < p.delivered_share.value
-        run.notice_outcomes[request.notice_id.rsplit(":", 1)[1]] = delivered
+        suffix = request.notice_id.rsplit(":", 1)[1]
+        delivered = self._draw(run.d, suffix, "delivered") < p.delivered_share.value
+        run.notice_outcomes[suffix] = delivered
         if not delivered:
             event = NoticeUndelivered(notice_id=request.notice_id, detail="delivery failed: PermanentDeliveryError")
             self.later(0, lambda: self._apply(run, event))
             return
         partner = f"partner-{request.kind}"
         self.later(0, lambda: self._apply(run, NoticeDelivered(notice_id=request.notice_id, delivered_to=(partner,))))
-        if request.kind in self.policy.acknowledgement_days and rng.random() < p.acknowledged_share.value:
-            moment = self._working_moment(self._after_working_days(triangle(rng, p.acknowledgement_working_days.value)), rng)
+        if request.kind in self.policy.acknowledgement_days and self._draw(run.d, suffix, "ack") < p.acknowledged_share.value:
+            spread = p.acknowledgement_working_days.value
+            u = self._draw(run.d, suffix, "ack_days")
+            days = spread.low + (spread.high - spread.low) * u  # uniform over the spread: no state to keep
+            moment = self._working_moment(self._after_working_days(days), None)
 
             def acknowledge() -> None:
                 ack = NoticeAcknowledgement(notice_id=request.notice_id, partner_id=partner, at=self.now())
@@ -410,15 +414,15 @@ class Engine:
         day = self.calendar.add_working_days(now.date(), whole)
         return datetime.combine(day, WORK_START) + timedelta(hours=(days - whole) * WORK_HOURS)
 
-    def _working_moment(self, moment: datetime, rng: random.Random) -> datetime:
+    def _working_moment(self, moment: datetime, rng: random.Random | None) -> datetime:
         """Staff act in office hours (07-15 UTC on working days): a moment outside them
-        moves to the next morning."""
+        moves to the next morning (within its first two hours, drawn from `rng` if given)."""
         if self.calendar.is_working_day(moment.date()) and WORK_START.hour <= moment.hour < WORK_START.hour + WORK_HOURS:
             return moment
         day = moment.date()
         if moment.hour >= WORK_START.hour or not self.calendar.is_working_day(day):
             day = self.calendar.add_working_days(day, 1)
-        return datetime.combine(day, WORK_START) + timedelta(minutes=rng.randrange(0, 120))
+        return datetime.combine(day, WORK_START) + timedelta(minutes=rng.randrange(0, 120) if rng else 37)
 
     def _task_opened(self, run: CaseRun, record, track: bool) -> None:
         escalation = record.escalated
@@ -442,10 +446,10 @@ class Engine:
         if resource is None:
             self._act(task)
             return
-        request = resource.request()
+        request = resource.request(priority=task.due_us)
         request.callbacks.append(lambda _: self._work(task, resource, request))
 
-    def _work(self, task: Task, resource: simpy.Resource, request) -> None:
+    def _work(self, task: Task, resource: simpy.PriorityResource, request) -> None:
         if task.task_id not in self.tasks:
             resource.release(request)
             return

@@ -212,6 +212,7 @@ def _page(report: dict[str, Any], sections: list[str]) -> str:
         [[v["key"], json.dumps(v["value"], ensure_ascii=False),
           v["source"] or ("assumption" + (f": {v['note']}" if v["note"] else ""))] for v in report["scenario"]["values"]],
     )  # fmt: skip
+    references = _table(["tag", "publication"], [[k, v] for k, v in report["scenario"].get("references", {}).items()])
     head = (
         f"<p>{report['homes']:,} homes, measured {report['measured_from'][:10]} to {report['measured_to'][:10]} "
         f"after a warm-up from {report['begins'][:10]}; seed {report['seed']}; scenario "
@@ -227,5 +228,5 @@ def _page(report: dict[str, Any], sections: list[str]) -> str:
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Policy simulation: {html.escape(title)}</title>"
         f"<style>{style}</style></head><body><h1>Policy simulation: {html.escape(title)}</h1>{head}"
         + "".join(sections)
-        + f"<section><h2>Scenario and its sources</h2>{sources}</section></body></html>\n"
+        + f"<section><h2>Scenario and its sources</h2>{sources}<h3>References</h3>{references}</section></body></html>\n"
     )

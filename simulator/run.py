@@ -61,6 +61,7 @@ def simulate(
         "begins": begin.isoformat(),
         "measured_from": warm.isoformat(),
         "measured_to": add_months(warm, months).isoformat(),
-        "scenario": {"name": scenario.name, "description": scenario.description, "values": scenario.sources()},
+        "scenario": {"name": scenario.name, "description": scenario.description, "references": scenario.references,
+                     "values": scenario.sources()},
         "policies": results,
     }

@@ -10,6 +10,7 @@ same shape and names each bad key and why.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -150,11 +151,20 @@ class Scenario(BaseModel):
 
     name: str = Field(min_length=1, max_length=64)
     description: str = ""
+    references: dict[str, str] = Field(default_factory=dict, description="Tag -> the publication a `source` cites.")
     warmup_months: Sourced[int]
     arrivals: Arrivals
     behaviour: Behaviour
     staff: Staff
     partners: Partners
+
+    @model_validator(mode="after")
+    def _sources_cite_references(self) -> "Scenario":
+        for row in self.sources():
+            for tag in re.findall(r"\[([A-Z0-9]+)\]", row["source"] or ""):
+                if tag not in self.references:
+                    raise ValueError(f"{row['key']}: source cites [{tag}], which [references] does not list")
+        return self
 
     def sources(self) -> list[dict[str, Any]]:
         """Every value with its source or assumption, for the report and the README."""
@@ -166,7 +176,7 @@ class Scenario(BaseModel):
                 if isinstance(value, Sourced):
                     rows.append({"key": prefix + name, "value": _plain(value.value), "source": value.source,
                                  "assumption": value.assumption, "note": value.note})  # fmt: skip
-                elif isinstance(value, BaseModel):
+                elif isinstance(value, BaseModel) and not isinstance(value, Triangle):
                     walk(prefix + name + ".", value)
 
         walk("", self)
