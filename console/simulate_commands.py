@@ -80,6 +80,7 @@ SUMMARY: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("termination windows closed unused", ("deadlines", "termination_windows_closed_unused")),
     ("acknowledgements missing", ("deadlines", "acknowledgements_missing")),
     ("tasks escalated to team lead", ("deadlines", "tasks_escalated_to_team_lead")),
+    ("tasks late for lack of staff", ("deadlines", "tasks_late_for_lack_of_staff")),
     ("open tasks, weekly mean", ("backlog_weekly", "open_tasks")),
     ("overdue tasks, weekly mean", ("backlog_weekly", "overdue_tasks")),
 )

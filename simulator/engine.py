@@ -98,6 +98,7 @@ class Task:
     run: "CaseRun"
     track: bool
     escalation: bool
+    picked_us: int = 0
 
 
 @dataclass
@@ -446,6 +447,7 @@ class Engine:
         if resource is None:
             self._act(task)
             return
+        task.picked_us = self.env.now
         request = resource.request(priority=task.due_us)
         request.callbacks.append(lambda _: self._work(task, resource, request))
 
@@ -456,9 +458,13 @@ class Engine:
         hours = self.scenario.staff.step_hours.value.get(task.kind, 0.5)
         elapsed = hours * 168 / self.scenario.staff.case_hours_per_person_per_week.value
 
+        waited = self.env.now - task.picked_us
+
         def done() -> None:
             resource.release(request)
             self._hours(task.role, hours)
+            if self.measuring and self.env.now > task.due_us >= self.env.now - waited:
+                self.tally.late_for_staff[task.kind] += 1  # on time, had nobody been busy
             self.at(self._working_moment(self.now(), task.run.d.rng), lambda: self._act(task))
 
         self.later(round(elapsed * HOUR), done)

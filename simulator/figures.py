@@ -57,6 +57,7 @@ class Tally:
         self.homes_at_stake = 0
         self.homes_lost = 0
         self.refused_steps: Counter[str] = Counter()
+        self.late_for_staff: Counter[str] = Counter()
 
     def event(self, kind: str, data: dict[str, Any]) -> None:
         self.events[kind] += 1
@@ -131,6 +132,8 @@ class Tally:
                 "acknowledgements_missing": self.events.get("acknowledgement_missing", 0),
                 "tasks_escalated_to_team_lead": self.events.get("task_escalated", 0),
                 "tasks_past_due_by_kind": dict(sorted(self.overdue_by_kind.items())),
+                "tasks_late_for_lack_of_staff_by_kind": dict(sorted(self.late_for_staff.items())),
+                "tasks_late_for_lack_of_staff": sum(self.late_for_staff.values()),
             },
             "refused_steps": dict(sorted(self.refused_steps.items())),
         }

@@ -25,6 +25,7 @@ DEADLINES = (
     ("termination_windows_closed_unused", "termination windows closed unused"),
     ("acknowledgements_missing", "acknowledgements missing"),
     ("tasks_escalated_to_team_lead", "tasks escalated to team lead"),
+    ("tasks_late_for_lack_of_staff", "tasks late for lack of staff"),
 )
 
 
@@ -154,14 +155,17 @@ def _backlog(report: dict[str, Any], out: Path) -> str:
 def _stages(report: dict[str, Any], out: Path) -> str:
     labels, figs = _labels(report), _figures(report)
     stages = list(figs[0]["stages_weekly"])
-    series = {f"{labels[0]}: {s}": figs[0]["stages_weekly"][s] for s in stages}
-    if len(figs) > 1:
-        series.update({f"{labels[1]}: {s} (dashed)": figs[1]["stages_weekly"][s] for s in stages})
     fig, ax = plt.subplots(figsize=(7.5, 3.8))
-    for label, values in series.items():
-        ax.plot(range(1, len(values) + 1), values, label=label.replace(" (dashed)", ""),
-                linestyle="--" if label.endswith("(dashed)") else "-")  # fmt: skip
-    ax.set_title("Open cases per stage, weekly")
+    styles = ("-", "--", ":")
+    for i, stage in enumerate(stages):
+        for n, f in enumerate(figs[:3]):
+            values = f["stages_weekly"][stage]
+            ax.plot(range(1, len(values) + 1), values, color=plt.cm.tab10(i), linestyle=styles[n],
+                    label=stage if n == 0 else None)  # fmt: skip
+    title = "Open cases per stage, weekly"
+    if len(figs) > 1:
+        title += " (" + ", ".join(f"{style} {label}" for style, label in zip(("solid", "dashed", "dotted"), labels)) + ")"
+    ax.set_title(title, fontsize="medium")
     ax.set_xlabel("week of the measured period")
     ax.set_ylabel("cases")
     ax.legend(fontsize="x-small", ncol=2)
@@ -197,8 +201,12 @@ def _deadlines(report: dict[str, Any], out: Path) -> str:
     rows = [[title, *[f["deadlines"][key] for f in figs]] for key, title in DEADLINES]
     kinds = sorted({k for f in figs for k in f["deadlines"]["tasks_past_due_by_kind"]})
     rows += [[f"past due: {k}", *[f["deadlines"]["tasks_past_due_by_kind"].get(k, 0) for f in figs]] for k in kinds]
+    short = sorted({k for f in figs for k in f["deadlines"]["tasks_late_for_lack_of_staff_by_kind"]})
+    rows += [[f"late for lack of staff: {k}", *[f["deadlines"]["tasks_late_for_lack_of_staff_by_kind"].get(k, 0) for f in figs]]
+             for k in short]  # fmt: skip
     return _section("Deadlines missed", chart, _table(["deadline", *labels], rows),
-                    "A task past due got its reminder; two working days later it went to the team lead.")  # fmt: skip
+                    "A task past due got its reminder; two working days later it went to the team lead. Late for lack of "
+                    "staff: done after its deadline only because it waited for a free person of its role.")  # fmt: skip
 
 
 def _mean(values: list[float]) -> float:

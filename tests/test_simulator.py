@@ -105,3 +105,17 @@ def test_trygg_simulate_refuses_a_bad_policy_file_naming_the_key(tmp_path):
     done = subprocess.run([sys.executable, "-m", "console.main", "simulate", "--policy", str(tmp_path / "bad.toml")],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 2 and "first_contact_working_days" in done.stderr
+
+
+def test_short_staff_shows_as_deadlines_missed_for_lack_of_staff():
+    scenario = load_scenario()
+    staff = scenario.staff
+    headcount = staff.headcount_per_team.model_copy(update={"value": {**staff.headcount_per_team.value, "coordinator": 1}})
+    short = scenario.model_copy(update={"staff": staff.model_copy(update={"headcount_per_team": headcount})})
+    policy = [Candidate("default", EscalationPolicy())]
+    full = simulate(policy, scenario, homes=20000, months=4, seed=3)["policies"][0]["figures"]
+    few = simulate(policy, short, homes=20000, months=4, seed=3)["policies"][0]["figures"]
+    assert few["staff"]["coordinator"]["headcount"] < full["staff"]["coordinator"]["headcount"]
+    assert few["deadlines"]["tasks_late_for_lack_of_staff"] > full["deadlines"]["tasks_late_for_lack_of_staff"]
+    assert few["deadlines"]["first_contacts_past_due"] > full["deadlines"]["first_contacts_past_due"]
+    assert few["staff"]["coordinator"]["utilisation"] > full["staff"]["coordinator"]["utilisation"]
