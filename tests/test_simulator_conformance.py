@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -40,14 +41,22 @@ class SimulatedChannel(StandIns):
         return NoticeOutcome(notice_id=request.notice_id, delivered_to=(f"partner-{request.kind}",))
 
 
-async def test_sampled_simulated_cases_end_alike_as_real_workflows(time_env):
+@pytest.mark.parametrize(
+    ("policy", "rungs"),
+    [
+        (EscalationPolicy(), {"warning_issued", "prevention_started", "milestone", "report_rejected"}),
+        (EscalationPolicy(version="sim-approval", warning_needs_team_lead_approval=True), {"warning_proposed", "warning_issued"}),
+    ],
+    ids=["default", "team-lead-approves-warnings"],
+)
+async def test_sampled_simulated_cases_end_alike_as_real_workflows(time_env, policy, rungs):
     begin = await time_env.get_current_time() + timedelta(minutes=5)
     scenario = load_scenario().model_copy(update={"warmup_months": Sourced[int](value=0, assumption=True)})
-    engine = Engine(scenario, EscalationPolicy(), homes=5000, months=6, seed=7, begin=begin, keep_inputs=True)
+    engine = Engine(scenario, policy, homes=5000, months=6, seed=7, begin=begin, keep_inputs=True)
     engine.run()
     runs = sample(engine, 7)
     reached = {k for r in runs for k in r.tally["events"]}
-    assert {"warning_issued", "prevention_started", "report_rejected"} <= reached, "the sample climbs the ladder"
+    assert rungs <= reached, "the sample climbs the ladder"
 
     channel = SimulatedChannel(notice_outcomes(runs), policy=engine.policy)
     async with case_worker(time_env.client, channel) as queue:
