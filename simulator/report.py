@@ -117,7 +117,7 @@ def _key_figures(report: dict[str, Any]) -> str:
         ["night-patrol reports per 88,000 homes a night", *[f["reports"]["night_patrol_per_88000_homes_per_night"] for f in figs]],
         ["cases opened", *[f["cases"]["opened"] for f in figs]],
         ["median days to correction", *[f["cases"]["median_days_to_correction"] for f in figs]],
-        ["share keeping their home", *[f["cases"]["share_keeping_home"] for f in figs]],
+        ["share keeping their home", *[_percent(f["cases"]["share_keeping_home"]) for f in figs]],
         ["evictions per 1,000 homes a year", *[f["cases"]["evictions_per_1000_homes_per_year"] for f in figs]],
         ["median working days to first contact", *[f["deadlines"]["median_working_days_to_first_contact"] for f in figs]],
     ]
@@ -207,6 +207,10 @@ def _deadlines(report: dict[str, Any], out: Path) -> str:
     return _section("Deadlines missed", chart, _table(["deadline", *labels], rows),
                     "A task past due got its reminder; two working days later it went to the team lead. Late for lack of "
                     "staff: done after its deadline only because it waited for a free person of its role.")  # fmt: skip
+
+
+def _percent(share: float | None) -> str | None:
+    return None if share is None else f"{share * 100:.1f} %"
 
 
 def _mean(values: list[float]) -> float:
