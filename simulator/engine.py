@@ -52,7 +52,7 @@ from domain.prevention import (
     withdraw,
 )
 from domain.records import NoticeAcknowledgement
-from domain.state import CaseStage, CaseState, Outcome, PreventionOutcome
+from domain.state import CaseState, Outcome, PreventionOutcome
 from domain.steps import (
     ApproveTermination,
     ApproveWarning,
@@ -487,7 +487,7 @@ class Engine:
         reason = "simulated"
         match task.kind:
             case TaskKind.VERIFY_REPORT:
-                entry = state.report(self.tasks_ref(state, task))
+                entry = state.report(self._task_ref(state, task))
                 if entry is None:
                     return
                 if d.verdicts.get(entry.external_ref, False):
@@ -520,7 +520,7 @@ class Engine:
                 self._take(run, "complete_task", CompleteTask(actor=actor, reason=reason, task_id=task.task_id))
 
     @staticmethod
-    def tasks_ref(state: CaseState, task: Task) -> str:
+    def _task_ref(state: CaseState, task: Task) -> str:
         open_task = state.tasks.get(task.task_id)
         return open_task.ref if open_task is not None and open_task.ref else ""
 

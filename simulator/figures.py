@@ -100,7 +100,7 @@ class Tally:
                 "utilisation": round(mean / capacity, 3) if capacity else None,
                 "hours_per_week": [round(h, 1) for h in weekly],
             }
-        nights = days
+        nights = days  # one night per day of the measured period
         return {
             "reports": {
                 "total": sum(self.reports_by_source.values()),
