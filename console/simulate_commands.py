@@ -42,6 +42,8 @@ def simulate_command(
     seed: int = typer.Option(1, "--seed", help="The run's seed: the same seed gives the same figures."),
     as_json: bool = typer.Option(False, "--json", help="Print the whole report as JSON."),
     out: Path | None = typer.Option(None, "--out", help="Directory for report.html, its charts (PNG, SVG) and report.json."),
+    conformance: int = typer.Option(0, "--conformance", min=0, max=50, help="Replay K simulated cases of the first policy as "
+                                    "real workflows on the time-skipping test server; exit 1 unless all end alike."),
 ) -> None:
     """Play a year of synthetic reports through the real ladder under one policy, or two side by side.
 
@@ -62,6 +64,19 @@ def simulate_command(
         page = write_report(report, out)
         typer.echo(f"report: {page}", err=True)
     typer.echo(json.dumps(report, indent=2, sort_keys=True) if as_json else summary(report))
+    if conformance:
+        import asyncio
+
+        from simulator.conformance import check
+
+        checked = asyncio.run(check(world, candidates[0].rules, homes=homes, months=months, seed=seed, k=conformance))
+        rungs = ", ".join(f"{n} {rung}" for rung, n in sorted(checked["furthest_rungs"].items()))
+        typer.echo(f"conformance: {checked['alike']} of {checked['sample']} cases replayed as workflows ended alike "
+                   f"(furthest step: {rungs})", err=True)  # fmt: skip
+        for case in checked["mismatched"]:
+            typer.echo(f"conformance: {case['case']} differs: {json.dumps(case['differs'], sort_keys=True)}", err=True)
+        if checked["mismatched"]:
+            raise typer.Exit(1)
 
 
 SUMMARY: tuple[tuple[str, tuple[str, ...]], ...] = (

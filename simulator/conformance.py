@@ -14,6 +14,7 @@ track's workflow) are translated from the simulated case id to the real one.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,10 +24,12 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.ladder import prevention_workflow_id
+from domain.policy import EscalationPolicy
 from domain.records import ActivityName
 from domain.view import CaseView
 from domain.prevention import PreventionView
 from simulator.engine import CaseRun, Engine
+from simulator.scenario import Scenario
 from workflows.start import file_report
 
 RUNGS = ("termination_approved", "termination_review_opened", "prevention_started", "warning_issued",
@@ -151,3 +154,48 @@ class Replay:
         elif kind == "ack":
             ack = item[2]
             await case.signal("acknowledge_notice", ack.model_copy(update={"notice_id": self._real(run, ack.notice_id)}))
+
+
+async def check(
+    scenario: Scenario, rules: EscalationPolicy, *, homes: int, months: int, seed: int, k: int
+) -> dict[str, Any]:
+    """`trygg simulate --conformance K`: a run of this policy, scenario, homes and seed,
+    begun at the time-skipping server's clock (it cannot be set back to the report's start),
+    and K of its cases replayed as real workflows with the in-memory register. Returns how
+    many ended alike and, for those that did not, what differed."""
+    from temporalio.contrib.pydantic import pydantic_data_converter
+    from temporalio.worker import Worker
+
+    from runtime.embedded import bundled_binary
+    from simulator.recorder import Recorder
+    from workflows.case import DisturbanceCaseWorkflow
+    from workflows.prevention import PreventionWorkflow
+
+    # A notice refused for good is part of the story; the SDK's warning for it is noise here.
+    logging.getLogger("temporalio.activity").setLevel(logging.ERROR)
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=bundled_binary("temporal-test-server"), data_converter=pydantic_data_converter
+    )
+    try:
+        begin = await env.get_current_time() + timedelta(minutes=5)
+        engine = Engine(scenario, rules, homes=homes, months=months, seed=seed, begin=begin, keep_inputs=True)
+        engine.run()
+        runs = sample(engine, k)
+        recorder = Recorder(engine.policy, notice_outcomes(runs))
+        queue = f"conformance-{seed}-{homes}"
+        async with Worker(env.client, task_queue=queue, workflows=[DisturbanceCaseWorkflow, PreventionWorkflow],
+                          activities=recorder.activities):  # fmt: skip
+            replay = Replay(env, queue, engine, runs)
+            await replay.run()
+        mismatched = []
+        for run in runs:
+            want = expected(run)
+            got = observed(recorder.calls, recorder.requests, replay.case_ids[run.state.case_id])
+            if got != want:
+                differs = {key: {"simulated": want[key], "workflow": got[key]} for key in want if want[key] != got[key]}
+                mismatched.append({"case": run.state.case_id, "differs": differs})
+        reached = Counter(next((r for r in RUNGS if run.tally["events"].get(r)), "other") for run in runs)
+        return {"sample": len(runs), "alike": len(runs) - len(mismatched), "furthest_rungs": dict(reached),
+                "mismatched": mismatched}  # fmt: skip
+    finally:
+        await env.shutdown()

@@ -119,3 +119,14 @@ def test_short_staff_shows_as_deadlines_missed_for_lack_of_staff():
     assert few["deadlines"]["tasks_late_for_lack_of_staff"] > full["deadlines"]["tasks_late_for_lack_of_staff"]
     assert few["deadlines"]["first_contacts_past_due"] > full["deadlines"]["first_contacts_past_due"]
     assert few["staff"]["coordinator"]["utilisation"] > full["staff"]["coordinator"]["utilisation"]
+
+
+def test_trygg_simulate_conformance_replays_a_sample_as_real_workflows(tmp_path):
+    (tmp_path / "a.toml").write_text('version = "conf-1"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "console.main", "simulate", "--homes", "4000", "--months", "3", "--seed", "7",
+         "--policy", str(tmp_path / "a.toml"), "--conformance", "5"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "conformance: 5 of 5 cases replayed as workflows ended alike" in done.stderr
