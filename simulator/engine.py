@@ -87,6 +87,8 @@ LEGAL_STEPS = (
     Milestone.EVICTION_CARRIED_OUT,
 )
 """What the tenancy lawyer records, one per legal-process task, after a termination."""
+DEFAULT_POLICY = EscalationPolicy()
+"""The deadlines the scenario's pick-up delays were set against."""
 
 
 @dataclass
@@ -211,15 +213,20 @@ class Engine:
     def _arrive(self) -> None:
         self._next_arrival()
         home = self.world.home()
-        tenancy_id = f"T{home:07d}"
-        if tenancy_id in self.open:  # a new disturbance in a home with an open case joins it
-            self._report(self.open[tenancy_id].d, chain=False)
-            return
+        # Drawn on arrival, joined or not, so a policy that keeps a case open longer does not
+        # renumber (and so redraw) every disturbance after it.
         self.disturbances += 1
         d = self.world.disturbance(self.disturbances, home)
+        if self.measuring:  # the world's own figures: the same under every policy
+            self.tally.arrivals += 1
+            self.tally.first_report_categories[str(d.category)] += 1
+            self.tally.first_reports_founded += d.founded
+        open_case = self.open.get(d.tenancy.tenancy_id)
+        if open_case is not None:  # a new disturbance in a home with an open case joins it
+            self._report(open_case.d, chain=False)
+            return
         if self.measuring:
             self.tally.new_disturbances += 1
-            self.tally.first_report_categories[str(d.category)] += 1
         self._report(d)
 
     def _report(self, d: Disturbance, chain: bool = True) -> None:
@@ -437,8 +444,21 @@ class Engine:
         spread = self.scenario.staff.pickup_working_days.value.get(record.kind)
         if spread is None:
             return  # nobody acts on this kind in the scenario (it closes with its stage)
-        pickup = self._working_moment(self._after_working_days(triangle(run.d.rng, spread)), run.d.rng)
+        days = triangle(run.d.rng, spread) * self._deadline_scale(record.kind)
+        pickup = self._working_moment(self._after_working_days(days), run.d.rng)
         self.at(pickup, lambda: self._pick_up(task))
+
+    def _deadline_scale(self, kind: str) -> float:
+        """How much later than the scenario's pick-up staff turn to a task whose deadline the
+        policy lengthened (earlier for one it shortened), by `pickup_follows_deadline`."""
+        follows = self.scenario.staff.pickup_follows_deadline.value
+        if not follows:
+            return 1.0
+        if kind == TaskKind.FIRST_CONTACT:
+            ratio = self.policy.first_contact_working_days / DEFAULT_POLICY.first_contact_working_days
+        else:
+            ratio = self.policy.task_days(kind) / DEFAULT_POLICY.task_days(kind)
+        return max(0.0, 1 + follows * (ratio - 1))
 
     def _pick_up(self, task: Task) -> None:
         if task.task_id not in self.tasks:

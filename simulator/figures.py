@@ -39,7 +39,9 @@ class Tally:
         self.weeks = weeks
         self.reports_by_source: Counter[str] = Counter()
         self.night_patrol_reports = 0
+        self.arrivals = 0
         self.new_disturbances = 0
+        self.first_reports_founded = 0
         self.first_report_categories: Counter[str] = Counter()
         self.cases_opened = 0
         self.closed_by_outcome: Counter[str] = Counter()
@@ -106,7 +108,9 @@ class Tally:
                 "total": sum(self.reports_by_source.values()),
                 "by_source": dict(sorted(self.reports_by_source.items())),
                 "night_patrol_per_88000_homes_per_night": round(self.night_patrol_reports / nights * 88000 / homes, 2),
+                "disturbances_arrived": self.arrivals,
                 "new_disturbances": self.new_disturbances,
+                "first_reports_founded": self.first_reports_founded,
                 "first_report_categories": dict(sorted(self.first_report_categories.items())),
             },
             "cases": {
@@ -128,6 +132,7 @@ class Tally:
                 "first_contact_tasks": self.first_contact_tasks,
                 "first_contacts_past_due": self.overdue_by_kind.get(TaskKind.FIRST_CONTACT, 0),
                 "median_working_days_to_first_contact": _median(self.working_days_to_first_contact),
+                "mean_working_days_to_first_contact": _mean(self.working_days_to_first_contact),
                 "termination_windows_closed_unused": self.events.get("termination_window_closed", 0),
                 "acknowledgements_missing": self.events.get("acknowledgement_missing", 0),
                 "tasks_escalated_to_team_lead": self.events.get("task_escalated", 0),
@@ -137,6 +142,10 @@ class Tally:
             },
             "refused_steps": dict(sorted(self.refused_steps.items())),
         }
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(statistics.fmean(values), 2) if values else None
 
 
 def _median(values: list[float]) -> float | None:

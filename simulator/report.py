@@ -120,6 +120,7 @@ def _key_figures(report: dict[str, Any]) -> str:
         ["share keeping their home", *[_percent(f["cases"]["share_keeping_home"]) for f in figs]],
         ["evictions per 1,000 homes a year", *[f["cases"]["evictions_per_1000_homes_per_year"] for f in figs]],
         ["median working days to first contact", *[f["deadlines"]["median_working_days_to_first_contact"] for f in figs]],
+        ["mean working days to first contact", *[f["deadlines"]["mean_working_days_to_first_contact"] for f in figs]],
     ]
     return _section("Key figures", None, _table(["figure", *labels], rows),
                     "Share keeping their home: of the cases opened in the period with a verified report, those not "

@@ -116,6 +116,11 @@ class Staff(BaseModel):
     headcount_per_team: Sourced[dict[Role, float]]
     case_hours_per_person_per_week: Sourced[float]
     pickup_working_days: Sourced[dict[str, Triangle]]
+    pickup_follows_deadline: Sourced[float] = Field(
+        default=Sourced[float](value=0.0, assumption=True, note="not set: pick-up ignores the deadline"),
+        description="0: staff take as long whatever the deadline; 1: a deadline twice the default's doubles the "
+        "pick-up delay (work expands to fill the time available).",
+    )
     step_hours: Sourced[dict[str, float]]
     escalation_hours: Sourced[float]
 
