@@ -92,6 +92,7 @@ SUMMARY: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("share keeping their home", ("cases", "share_keeping_home")),
     ("first contacts past due", ("deadlines", "first_contacts_past_due")),
     ("median working days to first contact", ("deadlines", "median_working_days_to_first_contact")),
+    ("mean working days to first contact", ("deadlines", "mean_working_days_to_first_contact")),
     ("termination windows closed unused", ("deadlines", "termination_windows_closed_unused")),
     ("acknowledgements missing", ("deadlines", "acknowledgements_missing")),
     ("tasks escalated to team lead", ("deadlines", "tasks_escalated_to_team_lead")),
