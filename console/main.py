@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import typer
 
-from console import case_commands, demo, incident_commands, login_commands, policy_commands, register_commands, stack_commands
+from console import (
+    case_commands, demo, incident_commands, login_commands, policy_commands, register_commands, simulate_commands,
+    stack_commands,
+)
 from runtime.process import exit_now
 
 app = typer.Typer(
@@ -22,6 +25,7 @@ policy_commands.register(app)
 incident_commands.register(app)
 demo.register(app)
 login_commands.register(app)
+simulate_commands.register(app)
 
 
 def run() -> None:

@@ -1,0 +1,68 @@
+"""The simulator is the engine: simulated cases replayed as real workflows end alike.
+
+A small seeded run keeps every case's inputs; a sample of its cases (the furthest up the
+ladder first) is replayed on the time-skipping server with the same reports, steps and
+acknowledgements at the same moments, the partner channel answering each notice as the
+simulation drew it. Each must end in the same stage and outcome with the same events,
+tasks and notices."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from domain.policy import EscalationPolicy
+from domain.records import ActivityName, NoticeOutcome, NoticeRequest
+from simulator.conformance import Replay, expected, notice_outcomes, observed, sample
+from simulator.engine import Engine
+from simulator.scenario import Sourced, load_scenario
+from tests.standins import StandIns, case_worker
+
+
+class SimulatedChannel(StandIns):
+    """The stand-in partner channel, answering each notice as the simulation drew it."""
+
+    def __init__(self, outcomes: dict[tuple[str, str], bool], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.outcomes = outcomes
+        self.requests: list[NoticeRequest] = []
+
+    @activity.defn(name=ActivityName.SEND_NOTICE)
+    async def send_notice(self, request: NoticeRequest) -> NoticeOutcome:
+        self.requests.append(request)
+        tenancy_id = request.case_id.split(".", 1)[0]
+        if not self.outcomes.get((tenancy_id, request.notice_id.rsplit(":", 1)[1]), True):
+            details = NoticeOutcome(notice_id=request.notice_id, failed_permanently=("p",))
+            raise ApplicationError("recipient refused", details.model_dump(mode="json"),
+                                   type="PermanentDeliveryError", non_retryable=True)  # fmt: skip
+        return NoticeOutcome(notice_id=request.notice_id, delivered_to=(f"partner-{request.kind}",))
+
+
+@pytest.mark.parametrize(
+    ("policy", "rungs"),
+    [
+        (EscalationPolicy(), {"warning_issued", "prevention_started", "milestone", "report_rejected"}),
+        (EscalationPolicy(version="sim-approval", warning_needs_team_lead_approval=True), {"warning_proposed", "warning_issued"}),
+    ],
+    ids=["default", "team-lead-approves-warnings"],
+)
+async def test_sampled_simulated_cases_end_alike_as_real_workflows(time_env, policy, rungs):
+    begin = await time_env.get_current_time() + timedelta(minutes=5)
+    scenario = load_scenario().model_copy(update={"warmup_months": Sourced[int](value=0, assumption=True)})
+    engine = Engine(scenario, policy, homes=5000, months=6, seed=7, begin=begin, keep_inputs=True)
+    engine.run()
+    runs = sample(engine, 7)
+    reached = {k for r in runs for k in r.tally["events"]}
+    assert rungs <= reached, "the sample climbs the ladder"
+
+    channel = SimulatedChannel(notice_outcomes(runs), policy=engine.policy)
+    async with case_worker(time_env.client, channel) as queue:
+        replay = Replay(time_env, queue, engine, runs)
+        await replay.run()
+
+    for run in runs:
+        real = replay.case_ids[run.state.case_id]
+        assert observed(channel.calls, channel.requests, real) == expected(run), run.state.case_id
