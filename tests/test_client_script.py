@@ -22,10 +22,10 @@ SCRIPT = ROOT / "examples" / "file_and_verify.py"
 
 
 def test_the_readme_shows_the_script_as_it_is():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     body = SCRIPT.read_text(encoding="utf-8")
     code = body[body.index("import asyncio") :]
-    assert code in readme, "README's TryggClient script differs from examples/file_and_verify.py"
+    assert code in readme, "docs/cli.md's TryggClient script differs from examples/file_and_verify.py"
 
 
 async def test_the_readme_script_files_encrypted_and_reads_the_encrypted_answers(local_env, pg_pool, database_url, tmp_path):
