@@ -125,6 +125,9 @@ class Settings(BaseSettings):
         description="Signs the web app's session cookies and form tokens; the same on every replica. Unset: random, "
         "so sessions end when the process restarts.",
     )
+    simulations_dir: Path | None = Field(
+        default=None, description="Saved `trygg simulate --out` folders the web app shows the team lead; default <data_dir>/simulations."
+    )
     identity_port: int = Field(default=8092, ge=0, le=65535, description="Dev stack only: the local OpenID provider's port.")
 
     @field_validator("oidc_algorithms")
@@ -151,6 +154,9 @@ class Settings(BaseSettings):
 
         role_map = parse_role_map(self.oidc_role_map) if self.oidc_role_map else default_role_map()
         return ClaimRules(role_claim=self.oidc_role_claim, actor_claim=self.oidc_actor_claim, role_map=role_map)
+
+    def simulations_path(self) -> Path:
+        return self.simulations_dir or Path(self.data_dir) / "simulations"
 
     def web_url(self) -> str:
         """The staff web app's public address (its sign-in callback is built from it)."""

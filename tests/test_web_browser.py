@@ -5,7 +5,9 @@ role cut, and axe-core on every page and error state. Screenshots go to tests/ou
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -23,9 +25,15 @@ ADDRESS = "Storgatan 1 B, 582 22 Linköping"
 COMPLAINANT = "Agneta Klagande"
 
 
+SAVED_SIMULATION = Path(__file__).parent.parent / "docs" / "simulator" / "first-contact"
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def web(local_env, pg_pool, identity_provider):
-    async with web_stack(local_env, pg_pool, identity_provider) as stack:
+async def web(local_env, pg_pool, identity_provider, tmp_path_factory):
+    simulations = tmp_path_factory.mktemp("simulations")
+    (simulations / "first-contact").mkdir()
+    shutil.copy(SAVED_SIMULATION / "report.json", simulations / "first-contact" / "report.json")
+    async with web_stack(local_env, pg_pool, identity_provider, simulations_dir=simulations) as stack:
         yield stack
 
 
@@ -262,3 +270,24 @@ async def test_a_task_claimed_from_the_inbox_and_handed_on_by_the_team_lead(web,
     await expect(lena.get_by_text("Uppgiften är tilldelad Sven Ek (seniorvärd).")).to_be_visible()
     await check_page(lena, "inbox-team-lead")
     await lena.context.close()
+
+
+async def test_the_team_lead_reads_a_saved_simulation_and_nobody_else_does(web, browser):
+    lena = await sign_in(browser, web.url, "lena.lead")
+    await lena.get_by_role("link", name="Simuleringar").click()
+    await expect(lena.get_by_role("heading", name="Simuleringar")).to_be_visible()
+    await check_page(lena, "simulations")
+    await lena.get_by_role("link", name="first-contact").click()
+    table = lena.locator("table").first
+    await expect(table).to_contain_text("Första kontakter efter tidsfristen")
+    row = table.locator("tr", has_text="Första kontakter efter tidsfristen")
+    assert " ".join((await row.inner_text()).split()).endswith("209 6"), "3 working days against 5, from report.json"
+    await check_page(lena, "simulation")
+    await lena.context.close()
+
+    anna = await sign_in(browser, web.url, "anna.coordinator")
+    await expect(anna.get_by_role("link", name="Simuleringar")).to_have_count(0)
+    answer = await anna.goto(web.url + "/simulations/first-contact")
+    assert answer.status == 403 and "first-contact" not in await text(anna)
+    await check_page(anna, "simulation-refused")
+    await anna.context.close()

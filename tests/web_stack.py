@@ -38,13 +38,13 @@ def free_socket() -> socket.socket:
 
 
 @asynccontextmanager
-async def web_stack(local_env, pg_pool, identity_provider, *, poll_seconds: int = 2):
+async def web_stack(local_env, pg_pool, identity_provider, *, poll_seconds: int = 2, simulations_dir: Path | None = None):
     async with trygg(local_env, pg_pool) as stack:
         client = TryggClient(local_env.client, task_queue=stack.queue, policy=case_policy(), pool=pg_pool)
         sock = free_socket()
         port = sock.getsockname()[1]
         url = f"http://localhost:{port}/staff"
-        settings = Settings(oidc_issuer=identity_provider.issuer)
+        settings = Settings(oidc_issuer=identity_provider.issuer, simulations_dir=simulations_dir)
         app = Starlette(routes=[Mount("/staff", app=create_web_app(client, settings, public_url=url, poll_seconds=poll_seconds))])
         server = build_server(app, host="127.0.0.1", port=port)
         task = asyncio.create_task(server.serve(sockets=[sock]))

@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from client.cases import TryggClient
 from runtime.settings import Settings
-from web import pages_case, pages_inbox, pages_other, pages_stats
+from web import pages_case, pages_inbox, pages_other, pages_simulations, pages_stats
 from web.render import Web
 from web.session import SessionPolicy, SignIn
 
@@ -58,13 +58,14 @@ def create_web_app(
         rules=settings.claim_rules(), secret=secret, policy=session_policy,
     )  # fmt: skip
     web = Web(client=client, sign_in=sign_in, public_url=public_url.rstrip("/"), poll_seconds=poll_seconds,
-              templates_dir=HERE / "templates")  # fmt: skip
+              templates_dir=HERE / "templates", simulations_dir=settings.simulations_path())  # fmt: skip
     routes = [
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
         *pages_other.routes(web),
         *pages_inbox.routes(web),
         *pages_case.routes(web),
         *pages_stats.routes(web),
+        *pages_simulations.routes(web),
     ]
     middleware = [
         Middleware(

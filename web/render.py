@@ -34,6 +34,7 @@ class Web:
     public_url: str
     poll_seconds: int
     templates_dir: Path
+    simulations_dir: Path | None = None
     env: Environment = field(init=False)
 
     def __post_init__(self) -> None:
