@@ -102,6 +102,9 @@ def _own_words() -> set[str]:
     text += " charset utf json txt true false null " + " ".join(LEGAL_BASIS.values()) + " " + " ".join(TITLES.values())
     text += " " + " ".join(CATEGORY_SV.values()) + " " + " ".join(k.value for k in NoticeKind)
     text += " områdessamverkan aggregerad veckobild utan personuppgifter övriga platser"
+    # A mail's own MIME words (a name drawn as "Filename" is in every attachment's header)
+    text += " content type disposition attachment inline filename mime version transfer encoding base64 quoted"
+    text += " printable bit boundary multipart mixed alternative application subject from to cc date message id"
     return set(re.findall(r"\w+", fold(text.replace("_", " ")))) | set(re.findall(r"\w+", fold(text)))
 
 
