@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test install bench clean
+.PHONY: dev test install bench faults clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# The fault suite (README "Reliability"): about ten minutes; FAULTS_ARGS=--short for a quick pass.
+faults: $(STAMP)
+	$(BIN)/python -u -m faults $(FAULTS_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
