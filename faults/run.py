@@ -34,9 +34,10 @@ class Options:
     settle: float = 3.0
     """Load alone between two faults."""
     keep: bool = False
+    short_window: float = SHORT_WINDOW
 
     def window(self, fault: str) -> float:
-        return min(WINDOWS.get(fault, 0.0), SHORT_WINDOW) if self.short else WINDOWS.get(fault, 0.0)
+        return min(WINDOWS.get(fault, 0.0), self.short_window) if self.short else WINDOWS.get(fault, 0.0)
 
 
 @dataclass
