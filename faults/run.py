@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -82,6 +83,8 @@ async def run_suite(options: Options, say=print) -> Result:
         reckoning = await reckon(run.ledger, views, await run.register(), received, run.phases)
         for _ in range(bad_signatures):
             reckoning.problem(reckoning.of("load", "deliveries"), "mismatched", "a delivery whose signature did not verify")
+        if os.environ.get("FAULTS_DEBUG"):
+            await _explain_steps(run, reckoning)
         await run.pool.close()
         return Result(outcomes, reckoning, run.ledger, time.monotonic() - began, str(stack.directory))
     finally:
@@ -121,3 +124,21 @@ async def _received(run: Run) -> tuple[list[dict], int]:
 
 def _s(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f} s"
+
+
+async def _explain_steps(run: Run, reckoning: Reckoning) -> None:
+    """FAULTS_DEBUG: for each case with a lost or duplicated step, the register's events
+    around it and the Updates its history accepted, to see which turn wrote what."""
+    cases = {p.rsplit(" on ", 1)[1] for p in reckoning.problems if p.startswith("lost: add_note") and " on " in p}
+    for tenancy_id in sorted(cases)[:2]:
+        rows = await run.pool.fetch(
+            "SELECT e.seq, e.event_id, e.kind, e.reason FROM case_events e JOIN cases c USING (case_id) "
+            "WHERE c.tenancy_id = $1 ORDER BY e.seq", tenancy_id
+        )
+        print(f"register of {tenancy_id}:")
+        for row in rows[-30:]:
+            print("   ", row["seq"], row["event_id"], row["kind"], row["reason"])
+        history = await run.trygg.temporal.get_workflow_handle(f"case-{tenancy_id}").fetch_history()
+        accepted = [e.workflow_execution_update_accepted_event_attributes.protocol_instance_id
+                    for e in history.events if e.HasField("workflow_execution_update_accepted_event_attributes")]
+        print(f"history of {tenancy_id}: {len(history.events)} events; last Updates accepted: {accepted[-15:]}")
