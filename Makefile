@@ -23,7 +23,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
-# The fault suite (README "Reliability"): about ten minutes; FAULTS_ARGS=--short for a quick pass.
+# The fault suite (README "Reliability"): about six minutes; FAULTS_ARGS=--short for a quick pass.
 faults: $(STAMP)
 	$(BIN)/python -u -m faults $(FAULTS_ARGS)
 

@@ -1,8 +1,8 @@
 """`python -m faults` (`make faults`): the fault suite; prints one fault table and exits 1
 when anything was lost, duplicated or mismatched.
 
-The full run (40 cases, every fault, the outage windows of issue 18) takes about ten
-minutes on a 2-core machine; `--short` cuts every outage to 5 s.
+The full run (40 cases, every fault, the outage windows of issue 18) takes about five
+to six minutes on a 2-core machine; `--short` cuts every outage to 5 s.
 """
 
 from __future__ import annotations
