@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test install bench clean chromium
+.PHONY: dev test install bench faults clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ chromium:
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.web
+
+# The fault suite (README "Reliability"): about six minutes; FAULTS_ARGS=--short for a quick pass.
+faults: $(STAMP)
+	$(BIN)/python -u -m faults $(FAULTS_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

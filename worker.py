@@ -78,6 +78,8 @@ async def run_worker(
         workflows=WORKFLOWS,
         activities=[*activity_set.functions, *extra_activities],
         graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
+        # runtime.settings.STICKY_QUEUE_TIMEOUT_SECONDS says why: a dead worker's cases move on in ~1 s, not 10
+        sticky_queue_schedule_to_start_timeout=timedelta(seconds=settings.sticky_queue_timeout_seconds),
     )
     try:
         await ensure_schedules(client, settings, policy.rules.retention)

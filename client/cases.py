@@ -133,6 +133,12 @@ class TryggClient:
                     continue
                 message = getattr(cause, "message", None) or str(cause)
                 raise ReportRefused("report refused: " + "; ".join(message.splitlines())) from None
+            except WorkflowUpdateRPCTimeoutOrCancelledError:
+                # The report's Update id comes from its external_ref: sending it again is the same Update.
+                raise Unreachable(
+                    f"the case did not answer report {report.external_ref} in time; it may be recorded yet. "
+                    "Filing the same report again never records it twice"
+                ) from None
             except RPCError as error:
                 raise self._translate(error, "Temporal") from None
 

@@ -22,6 +22,18 @@ Setting = text(2000)
 environment variable would reach logs and mail headers)."""
 
 
+STICKY_QUEUE_TIMEOUT_SECONDS = 1.0
+"""The sticky queue's schedule-to-start timeout: how long the server offers a case's next
+workflow task only to the worker that has the case cached before offering it to every
+worker on the task queue. The SDK's default, 10 s, is how long the cases a killed worker
+held stood still (the fault suite measured 10 to 16 s with the other worker idle). A live
+worker long-polls its sticky queue all the time and takes a task within milliseconds, so
+only a dead or saturated worker misses 1 s; a miss costs one replay of the case's history
+on another worker (milliseconds for a case's few hundred events), never correctness.
+1 s keeps the stall after a worker's death well inside the 3 s goal on a loaded machine
+(`make faults`, README "Reliability"); lower values only add replays on a busy worker."""
+
+
 class LogFormat(StrEnum):
     JSON = "json"
     CONSOLE = "console"
@@ -58,6 +70,13 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
     metrics_port: int | None = Field(default=9464, ge=0, le=65535, description="Prometheus endpoint; 0 turns it off.")
     graceful_shutdown_seconds: float = Field(default=20.0, ge=0, le=3600)
+    sticky_queue_timeout_seconds: float = Field(
+        default=STICKY_QUEUE_TIMEOUT_SECONDS,
+        gt=0,
+        le=60,
+        description="How long a case's next task waits for the worker that holds the case in its cache before any "
+        "worker may take it; bounds the stall of the cases a dead worker held.",
+    )
     partners_file: Path | None = Field(default=None, description="The partner directory (TOML).")
     policy_file: Path | None = Field(
         default=None, description="The escalation policy (TOML, runtime.policy_file); unset: the built-in defaults."
@@ -205,7 +224,7 @@ def load_settings(**overrides: object) -> Settings:
 
 
 _SHOWN = {
-    "log_format", "log_level", "metrics_port", "graceful_shutdown_seconds", "smtp_port", "smtp_starttls",
+    "log_format", "log_level", "metrics_port", "graceful_shutdown_seconds", "sticky_queue_timeout_seconds", "smtp_port", "smtp_starttls",
     "api_port", "partner_api_port", "temporal_port", "ui_port", "temporal_http_port", "temporal_metrics_port",
     "identity_port", "oidc_algorithms", "oidc_role_claim", "oidc_actor_claim",
 }  # fmt: skip
