@@ -43,8 +43,8 @@ def main() -> None:
 
     real_build = worker.build_activities
 
-    def build_with_hook(pool, settings, policy=None):
-        built = real_build(pool, settings, policy)
+    def build_with_hook(pool, settings, policy=None, **extra):
+        built = real_build(pool, settings, policy, **extra)
         for function in built.functions:
             owner = getattr(function, "__self__", None)
             if isinstance(owner, NotificationActivities):
