@@ -30,6 +30,7 @@ chromium:
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.web
+	$(BIN)/python -m bench.simulate
 
 # The fault suite (README "Reliability"): about six minutes; FAULTS_ARGS=--short for a quick pass.
 faults: $(STAMP)
