@@ -54,7 +54,7 @@ async def test_sampled_simulated_cases_end_alike_as_real_workflows(time_env, pol
     scenario = load_scenario().model_copy(update={"warmup_months": Sourced[int](value=0, assumption=True)})
     engine = Engine(scenario, policy, homes=5000, months=6, seed=7, begin=begin, keep_inputs=True)
     engine.run()
-    runs = sample(engine, 7)
+    runs = sample(engine, 10)  # 7 missed the prevention track's milestone on some start days
     reached = {k for r in runs for k in r.tally["events"]}
     assert rungs <= reached, "the sample climbs the ladder"
 
