@@ -1,20 +1,22 @@
 """The bare-Temporal baseline: a workflow that does nothing but hold what it is given.
 
-It is started the same way a case is (signal-with-start, a start argument and a report
-of the same size) and answers a do-nothing Update, so the ratio against it is what
-Trygg's ladder, register writes and state add on top of Temporal itself.
+It is started the same way a case is (Update-with-start: a start argument of the same
+size and a `file_report` Update carrying the same report, answered at once) and answers
+a do-nothing Update, so the ratio against it is what Trygg's ladder, register writes and
+state add on top of Temporal itself.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel
+
     from domain.models import DisturbanceReport
     from domain.steps import AddNote
 
-BASELINE_SIGNAL = "report"
+BASELINE_INTAKE = "file_report"
 BASELINE_UPDATE = "noop"
 
 
@@ -26,7 +28,7 @@ class BaselineInput(BaseModel):
 
 @workflow.defn
 class BaselineWorkflow:
-    """Signal-with-start opens it; it keeps the reports and waits forever."""
+    """Update-with-start opens it; it keeps the reports and waits forever."""
 
     def __init__(self) -> None:
         self._reports: list[DisturbanceReport] = []
@@ -37,9 +39,11 @@ class BaselineWorkflow:
         await workflow.wait_condition(lambda: False)
         return self._updates  # never reached: the baseline is terminated, not finished
 
-    @workflow.signal(name=BASELINE_SIGNAL)
-    def report(self, report: DisturbanceReport) -> None:
+    @workflow.update(name=BASELINE_INTAKE)
+    def file_report(self, report: DisturbanceReport) -> int:
+        """Takes the report a case's `file_report` takes, keeps it and answers its count."""
         self._reports.append(report)
+        return len(self._reports)
 
     @workflow.update(name=BASELINE_UPDATE)
     async def noop(self, step: AddNote) -> int:

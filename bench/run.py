@@ -112,14 +112,15 @@ async def on_dev_server(database: str, database_url: str, sizes: Sizes, rows: li
                 base = await open_many(bare, sizes.intake, sizes.concurrency)
                 case = await open_many(trygg, sizes.intake, sizes.concurrency)
                 rows.append(judged(
-                    Row("intake: signal-with-start accepted", server, "reports/s", case.accepted_per_s,
-                        base.accepted_per_s, note=f"{sizes.intake} reports, {sizes.concurrency} in flight"),
+                    Row("intake: case opened and recorded", server, "reports/s", case.accepted_per_s,
+                        base.accepted_per_s, note=f"file_report Update-with-start until the receipt (the first turn "
+                        f"in the register) vs a do-nothing Update-with-start; {sizes.intake} reports, "
+                        f"{sizes.concurrency} in flight"),
                     ">= 0.8x", _ratio_at_least(0.8),
                 ))  # fmt: skip
-                rows.append(judged(
-                    Row("intake: case opened and recorded", server, "reports/s", case.opened_per_s,
-                        base.opened_per_s, note="until every workflow is idle: for a case, its opening register writes done"),
-                    ">= 0.8x", _ratio_at_least(0.8),
+                rows.append(Row(
+                    "intake: every workflow idle", server, "reports/s", case.opened_per_s, base.opened_per_s,
+                    note="until no workflow task or activity is pending: for a case, its first notices sent too",
                 ))  # fmt: skip
                 lanes = sizes.concurrency
                 for label, concurrency in (("sequential", 1), (f"{lanes} in flight", lanes)):
@@ -128,7 +129,7 @@ async def on_dev_server(database: str, database_url: str, sizes: Sizes, rows: li
                     rows.append(judged(
                         Row(f"update p50, {label}", server, "ms", c.p50_ms, b.p50_ms,
                             note="add_note (one register write, view returned) vs a do-nothing Update" if concurrency == 1 else ""),
-                        "<= 1.5x", _ratio_at_most(1.5),
+                        "<= 1.3x" if concurrency == 1 else "<= 1.5x", _ratio_at_most(1.3 if concurrency == 1 else 1.5),
                     ))  # fmt: skip
                     rows.append(Row(f"update p99, {label}", server, "ms", c.p99_ms, b.p99_ms))
         if database in sizes.memory_databases:
@@ -140,8 +141,14 @@ async def on_dev_server(database: str, database_url: str, sizes: Sizes, rows: li
                         b.bytes_per_case / KIB,
                         note=f"worker RSS {c.rss_before / 2**20:.0f} -> {c.rss_after / 2**20:.0f} MiB "
                         f"(baseline {b.rss_before / 2**20:.0f} -> {b.rss_after / 2**20:.0f} MiB)"),
-                    "< 100 KiB", lambda row: row.trygg < 100,
+                    "<= 1.5x", _ratio_at_most(1.5),
                 ))  # fmt: skip
+                if count >= 10_000:
+                    rows.append(judged(
+                        Row(f"worker RSS with {count:,} open cases", server, "GiB", c.rss_after / 2**30,
+                            b.rss_after / 2**30, note="one worker process, every case in its cache"),
+                        "<= 1.5 GiB", lambda row: row.trygg <= 1.5,
+                    ))  # fmt: skip
                 if sizes.unsandboxed:
                     cu = await memory_and_recovery(client, database_url, baseline=False, count=count,
                                                    concurrency=sizes.concurrency, sandboxed=False)
@@ -152,10 +159,11 @@ async def on_dev_server(database: str, database_url: str, sizes: Sizes, rows: li
                         cu.bytes_per_case / KIB, bu.bytes_per_case / KIB,
                         note="diagnostic: the same worker with UnsandboxedWorkflowRunner",
                     ))
-                rows.append(Row(
-                    f"recovery: restarted worker serves {count:,} Updates", server, "s", c.recovery_seconds,
-                    b.recovery_seconds, note=f"each case replayed first; per Update p50 {c.recovery_p50_ms:.0f} ms, "
-                    f"p99 {c.recovery_p99_ms:.0f} ms (baseline {b.recovery_p50_ms:.0f} / {b.recovery_p99_ms:.0f} ms)",
+                rows.append(judged(
+                    Row(f"recovery: restarted worker serves {count:,} Updates", server, "s", c.recovery_seconds,
+                        b.recovery_seconds, note=f"each case replayed first; per Update p50 {c.recovery_p50_ms:.0f} ms, "
+                        f"p99 {c.recovery_p99_ms:.0f} ms (baseline {b.recovery_p50_ms:.0f} / {b.recovery_p99_ms:.0f} ms)"),
+                    "<= 1.5x", _ratio_at_most(1.5),
                 ))  # fmt: skip
 
 
