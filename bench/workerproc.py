@@ -38,6 +38,7 @@ async def _serve(
     from runtime.settings import load_settings
     from workflows.case import DisturbanceCaseWorkflow
     from workflows.prevention import PreventionWorkflow
+    from workflows.registry import workflow_runner
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -53,7 +54,7 @@ async def _serve(
         activities=activity_set.functions,
         max_cached_workflows=max_cached,
         graceful_shutdown_timeout=timedelta(seconds=5),
-        **({} if sandboxed else {"workflow_runner": UnsandboxedWorkflowRunner()}),
+        workflow_runner=workflow_runner() if sandboxed else UnsandboxedWorkflowRunner(),
     )
     try:
         async with worker:

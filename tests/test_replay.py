@@ -29,6 +29,7 @@ from domain.events import PreventionResult
 from workflows.activities import carry_out_register
 from workflows.case import CaseInput, DisturbanceCaseWorkflow
 from workflows.prevention import PreventionWorkflow
+from workflows.registry import workflow_runner
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 BEFORE_BATCHING = "before_batched_writes_"
@@ -50,9 +51,16 @@ def test_the_main_paths_are_recorded_in_every_shape():
     assert "prevention_overdue_plan_escalated" in names
 
 
+@pytest.mark.parametrize("runner", ["default", "production"])
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
-async def test_recorded_history_replays(path):
-    replayer = Replayer(workflows=[DisturbanceCaseWorkflow, PreventionWorkflow], data_converter=pydantic_data_converter)
+async def test_recorded_history_replays(path, runner):
+    """Under the SDK's default sandbox, which imports each workflow module anew per run and
+    checks it, and under the worker's (workflows.registry.workflow_runner), which shares the
+    case and prevention modules between runs."""
+    options = {"workflow_runner": workflow_runner()} if runner == "production" else {}
+    replayer = Replayer(
+        workflows=[DisturbanceCaseWorkflow, PreventionWorkflow], data_converter=pydantic_data_converter, **options
+    )
     await replayer.replay_workflow(_load(path))
 
 
