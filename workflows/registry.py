@@ -25,8 +25,12 @@ from workflows.retention import RetentionWorkflow
 
 WORKFLOWS: list[type] = [DisturbanceCaseWorkflow, PreventionWorkflow, AreaPictureWorkflow, RetentionWorkflow]
 
-PASSED_THROUGH: tuple[str, ...] = ("workflows.case", "workflows.prevention")
-"""Workflow modules the production runner shares between runs instead of importing per run."""
+PASSED_THROUGH: tuple[str, ...] = ("workflows.case", "workflows.prevention", "domain")
+"""Modules the production runner shares between runs instead of importing per run: the two
+workflow modules, and the pure domain package they import under
+`imports_passed_through`, named here too so that an import made inside a function at run
+time (domain.steps imports the ladder lazily) also reaches the host's module instead of
+a fresh copy in the run's sandbox."""
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
