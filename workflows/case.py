@@ -125,6 +125,13 @@ ground, steps judged at their moment). Asked once, when the case opens; the rule
 travel in the state through continue-as-new, so a case opened before keeps its ladder."""
 
 
+STEADY_CLOCK = "perf-steady-clock"
+"""Patch id: the main loop keeps one durable timer for the earliest clock and replaces it
+only when that moment changes. Before it, every step woke the loop, which cancelled its
+timer and started one for the same moment: two commands and two history events per step.
+Histories recorded before it replay the old way."""
+
+
 def case_workflow_id(tenancy_id: str) -> str:
     """The one workflow id a tenancy's case runs under (one open case per tenancy)."""
     return f"case-{tenancy_id}"
@@ -187,6 +194,7 @@ class DisturbanceCaseWorkflow:
         self._incidents = 0
         self._refused_without_case: str | None = None
         self._intake_calls = 0
+        self._timer: tuple[Any, asyncio.Task] | None = None  # STEADY_CLOCK: (fires_at, its sleep)
 
     # -- the main loop -------------------------------------------------------------------
     @workflow.run
@@ -245,15 +253,35 @@ class DisturbanceCaseWorkflow:
             return bool(self._reports or self._events or self._refusals) or self._commits != seen or self._closed()
 
         if clock is None:
+            self._drop_clock_timer()
             await workflow.wait_condition(has_work)
             return
         delay = (clock.fires_at - workflow.now()).total_seconds()
         if delay <= 0 or has_work():
             return
+        if workflow.patched(STEADY_CLOCK):
+            timer = self._clock_timer(clock.fires_at, delay)
+            await workflow.wait_condition(lambda: has_work() or timer.done())
+            return
         try:
             await workflow.wait_condition(has_work, timeout=timedelta(seconds=delay))
         except TimeoutError:
             pass
+
+    def _clock_timer(self, fires_at: Any, delay: float) -> asyncio.Task:
+        """The durable timer for the earliest clock (STEADY_CLOCK): kept while that moment
+        stays the earliest, replaced only when it changes."""
+        if self._timer is not None and self._timer[0] == fires_at and not self._timer[1].done():
+            return self._timer[1]
+        self._drop_clock_timer()
+        task = asyncio.create_task(asyncio.sleep(delay))
+        self._timer = (fires_at, task)
+        return task
+
+    def _drop_clock_timer(self) -> None:
+        if self._timer is not None and not self._timer[1].done():
+            self._timer[1].cancel()
+        self._timer = None
 
     async def _drain(self) -> None:
         """Process everything pending: reports first (a report never waits behind a clock),
@@ -455,8 +483,11 @@ class DisturbanceCaseWorkflow:
         s = self._state
         if s is None or not self._input.search_attributes:
             return
-        view = view_of(s)
-        values = (str(s.stage), s.tenancy.area, str(s.category), view.next_due, view.overdue, view.escalated)
+        # What view_of(s) would show for these six, without building the whole view each turn.
+        tasks = s.tasks.values()
+        next_due = s.next_due()
+        values = (str(s.stage), s.tenancy.area, str(s.category), next_due,
+                  any(t.overdue for t in tasks), any(t.escalated for t in tasks))  # fmt: skip
         updates = []
         if values != self._search_attributes:
             self._search_attributes = values
@@ -464,9 +495,9 @@ class DisturbanceCaseWorkflow:
                 sa.CASE_STAGE.value_set(values[0]),
                 sa.CASE_AREA.value_set(values[1]),
                 sa.CASE_CATEGORY.value_set(values[2]),
-                sa.NEXT_DUE.value_set(view.next_due) if view.next_due else sa.NEXT_DUE.value_unset(),
-                sa.OVERDUE.value_set(view.overdue),
-                sa.ESCALATED.value_set(view.escalated),
+                sa.NEXT_DUE.value_set(next_due) if next_due else sa.NEXT_DUE.value_unset(),
+                sa.OVERDUE.value_set(values[4]),
+                sa.ESCALATED.value_set(values[5]),
             ]
         # Only ever written once a refused intake has raised it, so cases without one
         # upsert exactly what they did before REFUSED_INTAKE.
