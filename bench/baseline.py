@@ -8,7 +8,9 @@ state add on top of Temporal itself.
 
 from __future__ import annotations
 
-from temporalio import workflow
+from datetime import timedelta
+
+from temporalio import activity, workflow
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
@@ -18,6 +20,21 @@ with workflow.unsafe.imports_passed_through():
 
 BASELINE_INTAKE = "file_report"
 BASELINE_UPDATE = "noop"
+BASELINE_INTAKE_LOCAL = "file_report_local"
+BASELINE_UPDATE_LOCAL = "noop_local"
+NOOP_ACTIVITY = "bench_noop"
+INTAKE_LOCAL_ACTIVITIES = 3
+"""A case's intake runs three local activities before its receipt: the register's earlier
+reports, the policy in force, the opening turn's writes."""
+
+
+@activity.defn(name=NOOP_ACTIVITY)
+async def noop_activity(payload: dict) -> None:
+    """Does nothing: what Temporal itself charges for a local activity."""
+
+
+async def _noop_local(payload: object) -> None:
+    await workflow.execute_local_activity(NOOP_ACTIVITY, payload, start_to_close_timeout=timedelta(seconds=10))
 
 
 class BaselineInput(BaseModel):
@@ -48,6 +65,23 @@ class BaselineWorkflow:
     @workflow.update(name=BASELINE_UPDATE)
     async def noop(self, step: AddNote) -> int:
         """Takes the same input as add_note and does nothing with it."""
+        self._updates += 1
+        return self._updates
+
+    @workflow.update(name=BASELINE_INTAKE_LOCAL)
+    async def file_report_local(self, report: DisturbanceReport) -> int:
+        """`file_report` after as many no-op local activities as a case's intake runs: the
+        floor Temporal sets under an intake that reads and writes before it answers."""
+        for _ in range(INTAKE_LOCAL_ACTIVITIES):
+            await _noop_local({"ref": report.external_ref})
+        self._reports.append(report)
+        return len(self._reports)
+
+    @workflow.update(name=BASELINE_UPDATE_LOCAL)
+    async def noop_local(self, step: AddNote) -> int:
+        """The do-nothing Update after one no-op local activity: the floor Temporal sets under
+        a step that writes the register before it answers."""
+        await _noop_local({"n": self._updates})
         self._updates += 1
         return self._updates
 

@@ -53,7 +53,7 @@ async def worker_stack(max_cached: int, *, debug: bool = False, executor=None) -
     from temporalio.worker import Worker
 
     from activities import build_activities
-    from bench.baseline import BaselineWorkflow
+    from bench.baseline import BaselineWorkflow, noop_activity
     from runtime.connections import connect_postgres
     from runtime.settings import load_settings
     from workflows.case import DisturbanceCaseWorkflow
@@ -67,7 +67,7 @@ async def worker_stack(max_cached: int, *, debug: bool = False, executor=None) -
         try:
             async with Worker(
                 env.client, task_queue=queue, workflows=[DisturbanceCaseWorkflow, PreventionWorkflow, BaselineWorkflow],
-                activities=activity_set.functions, max_cached_workflows=max_cached, debug_mode=debug,
+                activities=[*activity_set.functions, noop_activity], max_cached_workflows=max_cached, debug_mode=debug,
                 workflow_task_executor=executor, workflow_runner=workflow_runner(),
             ):  # fmt: skip
                 yield Stack(Opener(env.client, queue, baseline=False), Opener(env.client, queue, baseline=True))

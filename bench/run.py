@@ -19,6 +19,7 @@ from pathlib import Path
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 
 from bench import machine
+from bench.baseline import INTAKE_LOCAL_ACTIVITIES
 from bench.intake import open_many
 from bench.memory import memory_and_recovery
 from bench.register_rate import register_rate
@@ -109,8 +110,11 @@ async def on_dev_server(database: str, database_url: str, sizes: Sizes, rows: li
                 trygg, bare = Opener(client, queue, baseline=False), Opener(client, queue, baseline=True)
                 await open_many(bare, 10, sizes.concurrency, seed=3)  # warm the worker and the server up
                 await open_many(trygg, 10, sizes.concurrency, seed=5)
+                floor = Opener(client, queue, baseline=True, local_activities=True)
+                await open_many(floor, 10, sizes.concurrency, seed=4)
                 base = await open_many(bare, sizes.intake, sizes.concurrency)
                 case = await open_many(trygg, sizes.intake, sizes.concurrency)
+                least = await open_many(floor, sizes.intake, sizes.concurrency, seed=9)
                 rows.append(judged(
                     Row("intake: case opened and recorded", server, "reports/s", case.accepted_per_s,
                         base.accepted_per_s, note=f"file_report Update-with-start until the receipt (the first turn "
@@ -122,6 +126,12 @@ async def on_dev_server(database: str, database_url: str, sizes: Sizes, rows: li
                     "intake: every workflow idle", server, "reports/s", case.opened_per_s, base.opened_per_s,
                     note="until no workflow task or activity is pending: for a case, its first notices sent too",
                 ))  # fmt: skip
+                rows.append(Row(
+                    f"floor: bare + {INTAKE_LOCAL_ACTIVITIES} no-op local activities, intake", server, "reports/s",
+                    least.accepted_per_s, base.accepted_per_s,
+                    note=f"Temporal's own cost of an intake that reads and writes before it answers, as the case's "
+                    f"does; Trygg / this floor = {case.accepted_per_s / least.accepted_per_s:.2f}",
+                ))  # fmt: skip
                 lanes = sizes.concurrency
                 for label, concurrency in (("sequential", 1), (f"{lanes} in flight", lanes)):
                     c = await update_latency(trygg, case.handles[: 2 * lanes], sizes.updates, concurrency)
@@ -132,6 +142,12 @@ async def on_dev_server(database: str, database_url: str, sizes: Sizes, rows: li
                         "<= 1.3x" if concurrency == 1 else "<= 1.5x", _ratio_at_most(1.3 if concurrency == 1 else 1.5),
                     ))  # fmt: skip
                     rows.append(Row(f"update p99, {label}", server, "ms", c.p99_ms, b.p99_ms))
+                    f = await update_latency(floor, least.handles[: 2 * lanes], sizes.updates, concurrency)
+                    rows.append(Row(
+                        f"floor: bare + 1 no-op local activity, update p50, {label}", server, "ms", f.p50_ms, b.p50_ms,
+                        note=f"Temporal's own cost of a side effect before the answer; Trygg / this floor = "
+                        f"{c.p50_ms / f.p50_ms:.2f}",
+                    ))  # fmt: skip
         if database in sizes.memory_databases:
             for count in sizes.cases:
                 c = await memory_and_recovery(client, database_url, baseline=False, count=count, concurrency=sizes.concurrency)

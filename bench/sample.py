@@ -13,7 +13,7 @@ from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from bench.baseline import BaselineInput, BaselineWorkflow
+from bench.baseline import BASELINE_UPDATE, BASELINE_UPDATE_LOCAL, BaselineInput, BaselineWorkflow
 from domain.models import (
     Actor,
     Category,
@@ -89,6 +89,9 @@ class Opener:
     client: Client
     task_queue: str
     baseline: bool
+    local_activities: bool = False
+    """Baseline only: its Updates first run the no-op local activities a case's would
+    (bench.baseline), to measure Temporal's own floor under Trygg's side effects."""
 
     async def open(self, report: DisturbanceReport) -> WorkflowHandle:
         """Update-with-start until its answer: for a case, `file_report` until the receipt
@@ -105,14 +108,18 @@ class Opener:
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         )
+        intake = BaselineWorkflow.file_report_local if self.local_activities else BaselineWorkflow.file_report
         await self.client.execute_update_with_start_workflow(
-            BaselineWorkflow.file_report, report, start_workflow_operation=operation, id=report_update_id(report)
+            intake, report, start_workflow_operation=operation, id=report_update_id(report)
         )
         return await operation.workflow_handle()
 
     async def touch(self, handle: WorkflowHandle, n: int) -> None:
         """One staff step (a note) or the baseline's do-nothing Update."""
-        await handle.execute_update("noop" if self.baseline else "add_note", note(n))
+        if not self.baseline:
+            await handle.execute_update("add_note", note(n))
+        else:
+            await handle.execute_update(BASELINE_UPDATE_LOCAL if self.local_activities else BASELINE_UPDATE, note(n))
 
 
 def run_id() -> str:
