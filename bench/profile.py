@@ -310,31 +310,50 @@ async def _held(open_some: Callable[[], object]) -> tuple[dict[str, int], int, i
     return parts, total, rss_after - rss
 
 
+async def _rss_growth(open_some: Callable[[], object], count: int) -> float:
+    """Resident memory the process gained per workflow while `open_some` ran (no tracemalloc)."""
+    process = psutil.Process()
+    gc.collect()
+    await asyncio.sleep(0.5)
+    before = process.memory_info().rss
+    await open_some()
+    await asyncio.sleep(1.0)
+    gc.collect()
+    return (process.memory_info().rss - before) / count
+
+
 async def profile_memory(cases: int) -> None:
-    async with worker_stack(max_cached=2 * cases + 100, debug=True) as stack:
-        await open_many(stack.opener, 10, 4, seed=21)  # the sandbox's first imports are not per case
-        await open_many(stack.bare, 10, 4, seed=22)
-        tracemalloc.start(32)
+    from bench.sample import Opener
+
+    async with worker_stack(max_cached=6 * cases + 100, debug=True) as stack:
+        floor = Opener(stack.bare.client, stack.bare.task_queue, baseline=True, local_activities=True)
+        for n, opener in enumerate((stack.opener, stack.bare, floor)):  # first imports are not per case
+            await open_many(opener, 10, 4, seed=20 + n)
         kept: list = []
 
-        async def cases_() -> None:
-            kept.append(await open_many(stack.opener, cases, 2, seed=23))
+        def opening(opener: Opener, seed: int):
+            async def run() -> None:
+                kept.append(await open_many(opener, cases, 2, seed=seed))
 
-        async def bare_() -> None:
-            kept.append(await open_many(stack.bare, cases, 2, seed=24))
+            return run
 
-        case_parts, case_total, case_rss = await _held(cases_)
-        bare_parts, bare_total, bare_rss = await _held(bare_)
+        rss = {name: await _rss_growth(opening(opener, 30 + n), cases)
+               for n, (name, opener) in enumerate((("case", stack.opener), ("bare", stack.bare), ("floor", floor)))}  # fmt: skip
+        tracemalloc.start(32)
+        case_parts, case_total, _ = await _held(opening(stack.opener, 23))
+        bare_parts, bare_total, _ = await _held(opening(stack.bare, 24))
         tracemalloc.stop()
-    print(f"memory held per cached workflow, {cases} opened in one sandboxed worker (tracemalloc, KiB per workflow)")
-    print(f"  {'part':78} {'case':>7} {'bare':>7}")
+    print(f"memory held per cached workflow, {cases} opened per side in one sandboxed worker (KiB per workflow)")
+    print(f"  {'Python allocations by the part that made them (tracemalloc)':78} {'case':>7} {'bare':>7}")
     names = [name for name, _ in MEMORY_PARTS] + ["other (asyncio, protobuf, interpreter)"]
     for name in names:
         c, b = case_parts.get(name, 0), bare_parts.get(name, 0)
-        print(f"  {name:78} {c / cases / KIB:7.1f} {b / cases / KIB:7.1f}")
+        print(f"    {name:76} {c / cases / KIB:7.1f} {b / cases / KIB:7.1f}")
     print(f"  {'all Python allocations':78} {case_total / cases / KIB:7.1f} {bare_total / cases / KIB:7.1f}")
-    print(f"  {'process RSS growth (tracemalloc overhead included; also Rust core)':78} "
-          f"{case_rss / cases / KIB:7.1f} {bare_rss / cases / KIB:7.1f}")  # fmt: skip
+    print(f"  {'resident memory (RSS) growth, measured without tracemalloc':78} {rss['case'] / KIB:7.1f} {rss['bare'] / KIB:7.1f}")
+    print(f"  {'  of which outside Python objects (RSS - Python): mostly the SDK core, per run':78} "
+          f"{(rss['case'] - case_total / cases) / KIB:7.1f} {(rss['bare'] - bare_total / cases) / KIB:7.1f}")  # fmt: skip
+    print(f"  {'the bare workflow with 3 no-op local activities (Temporal floor), RSS growth':78} {'':7} {rss['floor'] / KIB:7.1f}")
 
 
 def main(argv: list[str] | None = None) -> None:
