@@ -1,6 +1,8 @@
-"""`python -m bench.run` (`make bench`): every measurement of issue #7, Trygg against the
-bare-Temporal baseline in the same run, on the dev server with the in-memory and the file
-database. Prints one table and writes bench/results/latest.json.
+"""`python -m bench.run` (`make bench`): every measurement of issues #7 and #17, Trygg
+against the bare-Temporal baseline in the same run, on the dev server with the in-memory
+and the file database, judged against issue 17's goals, with Temporal's floor (the
+baseline running the local activities a case runs) beside them. Prints one table and
+writes bench/results/latest.json.
 
 The default run stays under five minutes on a 2-core machine; `--cases 1000,10000`
 measures memory and recovery at both sizes of the issue, `--quick` is the smoke size.
