@@ -47,10 +47,10 @@ class Stack:
 
 
 @asynccontextmanager
-async def worker_stack(max_cached: int, *, debug: bool = False, executor=None) -> AsyncIterator[Stack]:
+async def worker_stack(max_cached: int, *, debug: bool = False, executor=None, sandboxed: bool = True) -> AsyncIterator[Stack]:
     """`debug`: no deadlock detection (tracemalloc slows an activation past its 2 s);
     the sandbox stays. `executor`: the thread pool workflow activations run in."""
-    from temporalio.worker import Worker
+    from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
     from activities import build_activities
     from bench.baseline import BaselineWorkflow, noop_activity
@@ -68,7 +68,8 @@ async def worker_stack(max_cached: int, *, debug: bool = False, executor=None) -
             async with Worker(
                 env.client, task_queue=queue, workflows=[DisturbanceCaseWorkflow, PreventionWorkflow, BaselineWorkflow],
                 activities=[*activity_set.functions, noop_activity], max_cached_workflows=max_cached, debug_mode=debug,
-                workflow_task_executor=executor, workflow_runner=workflow_runner(),
+                workflow_task_executor=executor,
+                workflow_runner=workflow_runner() if sandboxed else UnsandboxedWorkflowRunner(),
             ):  # fmt: skip
                 yield Stack(Opener(env.client, queue, baseline=False), Opener(env.client, queue, baseline=True))
         finally:
@@ -232,9 +233,9 @@ async def _register_round_trip(loops: int = 200) -> tuple[float, float]:
             await pool.close()
 
 
-async def profile_step(steps: int, top: int) -> None:
+async def profile_step(steps: int, top: int, sandboxed: bool = True) -> None:
     executor = ProfiledExecutor()
-    async with worker_stack(max_cached=50, executor=executor) as stack:
+    async with worker_stack(max_cached=50, executor=executor, sandboxed=sandboxed) as stack:
         rng, run = random.Random(5), run_id()
         case = (await open_many(stack.opener, 1, 1, seed=5)).handles[0]
         bare = await stack.bare.open(realistic_report(rng, run, 1))
@@ -253,7 +254,8 @@ async def profile_step(steps: int, top: int) -> None:
             profiles.append(pstats.Stats(loop_profiler).add(workflow_profiler))
     executor.shutdown()
     stats, bare_stats = profiles
-    print(f"staff step (add_note) vs do-nothing Update, {steps} sequential each, one sandboxed worker in process")
+    print(f"staff step (add_note) vs do-nothing Update, {steps} sequential each, one "
+          f"{'sandboxed' if sandboxed else 'unsandboxed (diagnostic)'} worker in process")
     print(f"  wall per step: {case_wall * 1000:.2f} ms vs {bare_wall * 1000:.2f} ms bare ({case_wall / bare_wall:.2f}x)")
     print(f"  process CPU per step (client, worker, SDK core threads): {case_cpu * 1000:.2f} ms vs {bare_cpu * 1000:.2f} ms bare")
     print(f"\ninside the worker under cProfile (cumulative ms per step; the profiler itself slows Python about 2x):")
@@ -364,6 +366,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=200, help="sequential Updates per side (step; default 200)")
     parser.add_argument("--top", type=int, default=0, help="also print the N functions with most own time (step)")
     parser.add_argument("--cases", type=int, default=200, help="workflows opened per side (memory; default 200)")
+    parser.add_argument("--unsandboxed", action="store_true", help="step: run the worker without the sandbox (diagnostic)")
     args = parser.parse_args(argv)
     import logging
 
@@ -372,7 +375,7 @@ def main(argv: list[str] | None = None) -> None:
         Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"))))
     )
     if args.what == "step":
-        asyncio.run(profile_step(args.steps, args.top))
+        asyncio.run(profile_step(args.steps, args.top, sandboxed=not args.unsandboxed))
     else:
         asyncio.run(profile_memory(args.cases))
     from runtime.process import exit_now
