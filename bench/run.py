@@ -154,6 +154,8 @@ async def on_dev_server(database: str, database_url: str, sizes: Sizes, rows: li
             for count in sizes.cases:
                 c = await memory_and_recovery(client, database_url, baseline=False, count=count, concurrency=sizes.concurrency)
                 b = await memory_and_recovery(client, database_url, baseline=True, count=count, concurrency=sizes.concurrency)
+                f = await memory_and_recovery(client, database_url, baseline=True, count=count,
+                                              concurrency=sizes.concurrency, local_activities=True)  # fmt: skip
                 rows.append(judged(
                     Row(f"memory per open case, {count:,} cached", server, "KiB", c.bytes_per_case / KIB,
                         b.bytes_per_case / KIB,
@@ -177,6 +179,17 @@ async def on_dev_server(database: str, database_url: str, sizes: Sizes, rows: li
                         cu.bytes_per_case / KIB, bu.bytes_per_case / KIB,
                         note="diagnostic: the same worker with UnsandboxedWorkflowRunner",
                     ))
+                rows.append(Row(
+                    f"floor: bare + {INTAKE_LOCAL_ACTIVITIES} no-op local activities, memory per open case, {count:,} cached",
+                    server, "KiB", f.bytes_per_case / KIB, b.bytes_per_case / KIB,
+                    note=f"Temporal's own memory for a run with a case's local activities; Trygg / this floor = "
+                    f"{c.bytes_per_case / f.bytes_per_case:.2f}",
+                ))  # fmt: skip
+                rows.append(Row(
+                    f"floor: bare + local activities, recovery of {count:,}", server, "s", f.recovery_seconds,
+                    b.recovery_seconds, note=f"each replayed, then an Update with one local activity; Trygg / this "
+                    f"floor = {c.recovery_seconds / f.recovery_seconds:.2f}",
+                ))  # fmt: skip
                 rows.append(judged(
                     Row(f"recovery: restarted worker serves {count:,} Updates", server, "s", c.recovery_seconds,
                         b.recovery_seconds, note=f"each case replayed first; per Update p50 {c.recovery_p50_ms:.0f} ms, "

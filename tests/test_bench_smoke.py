@@ -23,7 +23,9 @@ def expected_rows(concurrency: int, cases: int) -> set[str]:
             "floor: bare + 3 no-op local activities, intake"}  # fmt: skip
     for label in ("sequential", f"{concurrency} in flight"):
         rows |= {f"update p50, {label}", f"update p99, {label}", f"floor: bare + 1 no-op local activity, update p50, {label}"}
-    rows |= {f"memory per open case, {cases} cached", f"recovery: restarted worker serves {cases} Updates"}
+    rows |= {f"memory per open case, {cases} cached", f"recovery: restarted worker serves {cases} Updates",
+             f"floor: bare + 3 no-op local activities, memory per open case, {cases} cached",
+             f"floor: bare + local activities, recovery of {cases}"}  # fmt: skip
     rows |= {"register: audit events written, one by one", f"register: audit events written, {concurrency} in flight"}
     return rows | {f"history: case {path}" for path in PATHS}
 
