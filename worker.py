@@ -28,7 +28,7 @@ from runtime.logging import configure_logging, get_logger
 from runtime.policy_file import PolicyFileError, load_policy
 from runtime.process import exit_now
 from runtime.settings import Settings, load_settings
-from workflows.registry import WORKFLOWS
+from workflows.registry import WORKFLOWS, workflow_runner
 from workflows.area_picture import ensure_area_picture_schedule
 from workflows.digest import ensure_digest_schedule
 from workflows.incidents import ensure_incident_schedule
@@ -76,6 +76,7 @@ async def run_worker(
         client,
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
+        workflow_runner=workflow_runner(),
         activities=[*activity_set.functions, *extra_activities],
         graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
         # runtime.settings.STICKY_QUEUE_TIMEOUT_SECONDS says why: a dead worker's cases move on in ~1 s, not 10

@@ -93,9 +93,14 @@ class RegisterActivities:
     async def record_register_batch(self, batch: RegisterBatch) -> None:
         """One turn's writes in one transaction, in order. Each write is idempotent on its
         key, so a retried batch writes only what an earlier attempt did not commit."""
-        async with self._pool.acquire() as conn, conn.transaction():
-            for write in batch.writes:
-                await _apply(conn, write.name, write.record)
+        async with self._pool.acquire() as conn:
+            if len(batch.writes) == 1 and batch.writes[0].name in writes.ONE_STATEMENT:
+                # A staff step's note: one statement is its own transaction (no BEGIN, COMMIT).
+                await _apply(conn, batch.writes[0].name, batch.writes[0].record)
+                return
+            async with conn.transaction():
+                for write in batch.writes:
+                    await _apply(conn, write.name, write.record)
 
     @activity.defn(name=ActivityName.RECORD_INTAKE_INCIDENT)
     async def record_intake_incident(self, record: IntakeIncidentRecord) -> None:

@@ -1,22 +1,41 @@
 """The bare-Temporal baseline: a workflow that does nothing but hold what it is given.
 
-It is started the same way a case is (signal-with-start, a start argument and a report
-of the same size) and answers a do-nothing Update, so the ratio against it is what
-Trygg's ladder, register writes and state add on top of Temporal itself.
+It is started the same way a case is (Update-with-start: a start argument of the same
+size and a `file_report` Update carrying the same report, answered at once) and answers
+a do-nothing Update, so the ratio against it is what Trygg's ladder, register writes and
+state add on top of Temporal itself.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-from temporalio import workflow
+from datetime import timedelta
+
+from temporalio import activity, workflow
 
 with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel
+
     from domain.models import DisturbanceReport
     from domain.steps import AddNote
 
-BASELINE_SIGNAL = "report"
+BASELINE_INTAKE = "file_report"
 BASELINE_UPDATE = "noop"
 BASELINE_FILE_UPDATE = "file"
+BASELINE_INTAKE_LOCAL = "file_report_local"
+BASELINE_UPDATE_LOCAL = "noop_local"
+NOOP_ACTIVITY = "bench_noop"
+INTAKE_LOCAL_ACTIVITIES = 3
+"""A case's intake runs three local activities before its receipt: the register's earlier
+reports, the policy in force, the opening turn's writes."""
+
+
+@activity.defn(name=NOOP_ACTIVITY)
+async def noop_activity(payload: dict) -> None:
+    """Does nothing: what Temporal itself charges for a local activity."""
+
+
+async def _noop_local(payload: object) -> None:
+    await workflow.execute_local_activity(NOOP_ACTIVITY, payload, start_to_close_timeout=timedelta(seconds=10))
 
 
 class BaselineInput(BaseModel):
@@ -27,7 +46,7 @@ class BaselineInput(BaseModel):
 
 @workflow.defn
 class BaselineWorkflow:
-    """Signal-with-start opens it; it keeps the reports and waits forever."""
+    """Update-with-start opens it; it keeps the reports and waits forever."""
 
     def __init__(self) -> None:
         self._reports: list[DisturbanceReport] = []
@@ -38,9 +57,11 @@ class BaselineWorkflow:
         await workflow.wait_condition(lambda: False)
         return self._updates  # never reached: the baseline is terminated, not finished
 
-    @workflow.signal(name=BASELINE_SIGNAL)
-    def report(self, report: DisturbanceReport) -> None:
+    @workflow.update(name=BASELINE_INTAKE)
+    def file_report(self, report: DisturbanceReport) -> int:
+        """Takes the report a case's `file_report` takes, keeps it and answers its count."""
         self._reports.append(report)
+        return len(self._reports)
 
     @workflow.update(name=BASELINE_UPDATE)
     async def noop(self, step: AddNote) -> int:
@@ -53,6 +74,23 @@ class BaselineWorkflow:
         """Update-with-start's baseline: takes a report and answers, as file_report does with its receipt."""
         self._reports.append(report)
         return len(self._reports)
+
+    @workflow.update(name=BASELINE_INTAKE_LOCAL)
+    async def file_report_local(self, report: DisturbanceReport) -> int:
+        """`file_report` after as many no-op local activities as a case's intake runs: the
+        floor Temporal sets under an intake that reads and writes before it answers."""
+        for _ in range(INTAKE_LOCAL_ACTIVITIES):
+            await _noop_local({"ref": report.external_ref})
+        self._reports.append(report)
+        return len(self._reports)
+
+    @workflow.update(name=BASELINE_UPDATE_LOCAL)
+    async def noop_local(self, step: AddNote) -> int:
+        """The do-nothing Update after one no-op local activity: the floor Temporal sets under
+        a step that writes the register before it answers."""
+        await _noop_local({"n": self._updates})
+        self._updates += 1
+        return self._updates
 
     @workflow.query(name="count")
     def count(self) -> int:

@@ -1,9 +1,11 @@
-"""Report intake: signal-with-start of realistic reports, each opening a new case,
-against the baseline workflow started the same way with the same payload.
+"""Report intake: `file_report` by Update-with-start of realistic reports, each opening
+a new case, against the baseline workflow opened the same way (a bare Update-with-start
+of a do-nothing Update carrying the same report).
 
-Two rates per side: `accepted` (every signal-with-start returned: what a case system
-filing reports sees) and `opened` (every workflow has also finished the work the start
-set in motion and sits idle: for a case that is the opening turn's register writes).
+Two rates per side: `accepted` (every Update-with-start answered: for a case, its receipt,
+so the case opened and its first turn is recorded in the register; what a case system
+filing reports sees) and `opened` (every workflow has also finished what the start set in
+motion and sits idle: for a case, its first notices sent).
 """
 
 from __future__ import annotations

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from temporalio.client import Client, WorkflowHandle
-from temporalio.common import WorkflowIDReusePolicy
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from bench.baseline import BASELINE_SIGNAL, BaselineInput, BaselineWorkflow
+from bench.baseline import BASELINE_UPDATE, BASELINE_UPDATE_LOCAL, BaselineInput, BaselineWorkflow
 from domain.models import (
     Actor,
     Category,
@@ -25,9 +25,10 @@ from domain.models import (
     SourceKind,
     TenancyRef,
 )
+from domain.intake import report_update_id
 from domain.steps import AddNote
 from workflows.case import CaseInput
-from workflows.start import submit_report
+from workflows.start import file_report
 
 AREAS = ("Ryd", "Skaggetorp", "Berga", "Lambohov", "Johannelund", "Ekholmen")
 PLACES = ("stairwell B", "flat 1102", "laundry room", "yard", "parking garage", "balcony facing the yard")
@@ -75,7 +76,6 @@ def note(n: int) -> AddNote:
 
 
 @cache
-@cache
 def baseline_input() -> BaselineInput:
     """Padding as long as a case's start argument, so both starts carry the same bytes."""
     case_bytes = len(pydantic_data_converter.payload_converter.to_payloads([CaseInput()])[0].data)
@@ -89,23 +89,37 @@ class Opener:
     client: Client
     task_queue: str
     baseline: bool
+    local_activities: bool = False
+    """Baseline only: its Updates first run the no-op local activities a case's would
+    (bench.baseline), to measure Temporal's own floor under Trygg's side effects."""
 
     async def open(self, report: DisturbanceReport) -> WorkflowHandle:
+        """Update-with-start until its answer: for a case, `file_report` until the receipt
+        (the case opened and its first turn recorded); for the baseline, a do-nothing
+        Update of the same report on a workflow started with a start argument of the same size."""
         if not self.baseline:
-            return await submit_report(self.client, report, task_queue=self.task_queue)
-        return await self.client.start_workflow(
+            _, handle = await file_report(self.client, report, task_queue=self.task_queue)
+            return handle
+        operation = WithStartWorkflowOperation(
             BaselineWorkflow.run,
             baseline_input(),
             id=f"baseline-{report.tenancy.tenancy_id}",
             task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-            start_signal=BASELINE_SIGNAL,
-            start_signal_args=[report],
         )
+        intake = BaselineWorkflow.file_report_local if self.local_activities else BaselineWorkflow.file_report
+        await self.client.execute_update_with_start_workflow(
+            intake, report, start_workflow_operation=operation, id=report_update_id(report)
+        )
+        return await operation.workflow_handle()
 
     async def touch(self, handle: WorkflowHandle, n: int) -> None:
         """One staff step (a note) or the baseline's do-nothing Update."""
-        await handle.execute_update("noop" if self.baseline else "add_note", note(n))
+        if not self.baseline:
+            await handle.execute_update("add_note", note(n))
+        else:
+            await handle.execute_update(BASELINE_UPDATE_LOCAL if self.local_activities else BASELINE_UPDATE, note(n))
 
 
 def run_id() -> str:

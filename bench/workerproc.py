@@ -33,11 +33,12 @@ async def _serve(
     from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
     from activities import build_activities
-    from bench.baseline import BaselineWorkflow
+    from bench.baseline import BaselineWorkflow, noop_activity
     from runtime.connections import connect_postgres
     from runtime.settings import load_settings
     from workflows.case import DisturbanceCaseWorkflow
     from workflows.prevention import PreventionWorkflow
+    from workflows.registry import workflow_runner
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -50,10 +51,10 @@ async def _serve(
         client,
         task_queue=task_queue,
         workflows=[DisturbanceCaseWorkflow, PreventionWorkflow, BaselineWorkflow],
-        activities=activity_set.functions,
+        activities=[*activity_set.functions, noop_activity],
         max_cached_workflows=max_cached,
         graceful_shutdown_timeout=timedelta(seconds=5),
-        **({} if sandboxed else {"workflow_runner": UnsandboxedWorkflowRunner()}),
+        workflow_runner=workflow_runner() if sandboxed else UnsandboxedWorkflowRunner(),
     )
     try:
         async with worker:

@@ -334,6 +334,8 @@ one per version and calendar). Past it a decoded policy is simply not shared."""
 
 _shared: dict[str, EscalationPolicy] = {}
 _shared_ids: set[int] = set()
+_spelled: dict[str, EscalationPolicy] = {}
+"""The shared policy by a decoded policy's JSON: the fast path of `shared`."""
 _constructing: ContextVar[bool] = ContextVar("trygg_policy_constructing", default=False)
 
 
@@ -343,15 +345,23 @@ def shared(policy: EscalationPolicy) -> EscalationPolicy:
     objects kept here live as long as the worker (their ids stay unique)."""
     if id(policy) in _shared_ids:
         return policy
-    key = policy.content_hash()
-    known = _shared.get(key)
+    # A decoded policy's JSON (pydantic-core, microseconds) finds one seen before; only a
+    # spelling not seen yet pays for the canonical content hash (a millisecond, more inside
+    # the workflow sandbox, where every isinstance is wrapped), once.
+    spelling = policy.model_dump_json()
+    known = _spelled.get(spelling)
     if known is not None:
         return known
-    if len(_shared) >= SHARED_LIMIT:
-        return policy
-    _shared[key] = policy
-    _shared_ids.add(id(policy))
-    return policy
+    key = policy.content_hash()
+    known = _shared.get(key)
+    if known is None:
+        if len(_shared) >= SHARED_LIMIT:
+            return policy
+        _shared[key] = known = policy
+        _shared_ids.add(id(policy))
+    if len(_spelled) < 4 * SHARED_LIMIT:
+        _spelled[spelling] = known
+    return known
 
 
 def _canonical(value: Any) -> Any:

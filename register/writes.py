@@ -76,28 +76,42 @@ async def upsert_case(conn: asyncpg.Connection, record: CaseRecord) -> bool:
     return True
 
 
-EVENT_PARAMS = ("case_id", "event_id", "kind", "actor.id", "actor.role", "at", "reason", "data", "seq")
+EVENT_PARAMS = ("case_id", "event_id", "kind", "actor.id", "actor.role", "at", "reason", "data")
+
+
+RECORD_EVENT = """
+WITH locked AS (
+    SELECT last_seq FROM cases WHERE case_id = $1 FOR UPDATE
+), added AS (
+    INSERT INTO case_events (case_id, seq, event_id, kind, actor_id, actor_role, at, reason, data)
+    SELECT $1, locked.last_seq + 1, $2, $3, $4, $5, $6, $7, $8::jsonb FROM locked
+    WHERE NOT EXISTS (SELECT 1 FROM case_events WHERE case_id = $1 AND event_id = $2)
+    ON CONFLICT (case_id, event_id) DO NOTHING
+    RETURNING seq
+), counted AS (
+    UPDATE cases SET last_seq = added.seq FROM added WHERE cases.case_id = $1
+)
+SELECT EXISTS (SELECT 1 FROM locked) AS known, EXISTS (SELECT 1 FROM added) AS written"""
+"""One event in one statement (one round trip): the case row is locked first, so concurrent
+writers to one case queue up and `seq` stays 1, 2, 3… without gaps or duplicates (a writer
+that waited reads the `last_seq` its predecessor committed); an event_id already there,
+even one a concurrent retry committed while this one waited, writes nothing."""
 
 
 async def record_case_event(conn: asyncpg.Connection, record: CaseEventRecord) -> bool:
-    """Append one event. The case row is locked first, so concurrent writers to one case
-    queue up and `seq` stays 1, 2, 3… without gaps or duplicates."""
-    last_seq = await conn.fetchval("SELECT last_seq FROM cases WHERE case_id = $1 FOR UPDATE", record.case_id)
-    if last_seq is None:
-        raise refused(UNKNOWN_CASE, "case_id", "no such case in the register (upsert_case first)")
-    if await conn.fetchval(
-        "SELECT true FROM case_events WHERE case_id = $1 AND event_id = $2", record.case_id, record.event_id
-    ):
-        return False
-    seq = last_seq + 1
-    await conn.execute(
-        """INSERT INTO case_events (case_id, seq, event_id, kind, actor_id, actor_role, at, reason, data)
-           VALUES ($1, $9, $2, $3, $4, $5, $6, $7, $8::jsonb)""",
+    """Append one event (RECORD_EVENT), refused when the case is not in the register."""
+    row = await conn.fetchrow(
+        RECORD_EVENT,
         record.case_id, record.event_id, record.kind, record.actor.id, record.actor.role.value, record.at,
-        record.reason, json.dumps(record.model_dump(mode="json")["data"]), seq,
+        record.reason, json.dumps(record.model_dump(mode="json")["data"]),
     )  # fmt: skip
-    await conn.execute("UPDATE cases SET last_seq = $2 WHERE case_id = $1", record.case_id, seq)
-    return True
+    if not row["known"]:
+        raise refused(UNKNOWN_CASE, "case_id", "no such case in the register (upsert_case first)")
+    return row["written"]
+
+
+ONE_STATEMENT = frozenset({"record_case_event"})
+"""Writes that are one statement, so a batch of just one of them needs no transaction of its own."""
 
 
 REPORT_PARAMS = (

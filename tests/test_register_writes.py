@@ -219,6 +219,31 @@ async def test_a_batch_writes_a_whole_turn_in_order_and_a_retry_writes_nothing_t
     assert await count(pg_pool, "staff_tasks WHERE case_id = $1", opened.case_id) == 1
 
 
+async def test_a_steps_one_event_batch_raced_by_its_retry_on_another_worker_is_one_row_in_order(env, acts, pg_pool, database_url):
+    """A batch of one event goes as one statement without a transaction of its own: racing
+    copies of it (a retried local activity on another worker) still write each event once,
+    numbered without gaps, and one for a case the register lacks is refused naming case_id."""
+    case = make.case()
+    await env.run(acts.upsert_case, case)
+    batches = [batch_of(make.event(case.case_id, kind=f"note_{i}")) for i in range(20)]
+    other_pool = await asyncpg.create_pool(database_url, min_size=4, max_size=4)
+    try:
+        other = RegisterActivities(other_pool)
+        await asyncio.gather(
+            *[env.run(acts.record_register_batch, b) for b in batches],
+            *[env.run(other.record_register_batch, b) for b in reversed(batches)],
+        )
+    finally:
+        await other_pool.close()
+    rows = await pg_pool.fetch("SELECT seq, event_id FROM case_events WHERE case_id = $1 ORDER BY seq", case.case_id)
+    assert [r["seq"] for r in rows] == list(range(1, 21))
+    assert {r["event_id"] for r in rows} == {b.writes[0].record.event_id for b in batches}
+    assert await pg_pool.fetchval("SELECT last_seq FROM cases WHERE case_id = $1", case.case_id) == 20
+    with pytest.raises(ApplicationError) as refused:
+        await env.run(acts.record_register_batch, batch_of(make.event("no-such-case")))
+    assert refused.value.non_retryable and "case_id" in refused.value.message
+
+
 async def test_a_batch_with_data_the_register_cannot_hold_writes_none_of_it(env, acts, pg_pool):
     opened = make.case()
     orphan = make.task("no-such-case")

@@ -29,6 +29,7 @@ from domain.events import PreventionResult
 from workflows.activities import carry_out_register
 from workflows.case import CaseInput, DisturbanceCaseWorkflow
 from workflows.prevention import PreventionWorkflow
+from workflows.registry import workflow_runner
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 BEFORE_BATCHING = "before_batched_writes_"
@@ -50,9 +51,16 @@ def test_the_main_paths_are_recorded_in_every_shape():
     assert "prevention_overdue_plan_escalated" in names
 
 
+@pytest.mark.parametrize("runner", ["default", "production"])
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
-async def test_recorded_history_replays(path):
-    replayer = Replayer(workflows=[DisturbanceCaseWorkflow, PreventionWorkflow], data_converter=pydantic_data_converter)
+async def test_recorded_history_replays(path, runner):
+    """Under the SDK's default sandbox, which imports each workflow module anew per run and
+    checks it, and under the worker's (workflows.registry.workflow_runner), which shares the
+    case and prevention modules between runs."""
+    options = {"workflow_runner": workflow_runner()} if runner == "production" else {}
+    replayer = Replayer(
+        workflows=[DisturbanceCaseWorkflow, PreventionWorkflow], data_converter=pydantic_data_converter, **options
+    )
     await replayer.replay_workflow(_load(path))
 
 
@@ -143,3 +151,28 @@ async def test_dropping_the_law_rules_is_caught_on_a_case_opened_under_them():
     )
     assert isinstance(result.replay_failure, NondeterminismError)
 
+
+
+@workflow.defn(name="DisturbanceCaseWorkflow", sandboxed=False)
+class CaseWithoutShape(DisturbanceCaseWorkflow):
+    """A careless change: someone drops the shape patch and asks each patch again."""
+
+    @workflow.init
+    def __init__(self, input: RawValue = None) -> None:  # type: ignore[assignment]
+        super().__init__(input)
+        self._shape_patches = frozenset()
+
+    @workflow.run
+    async def run(self, input: RawValue = None):  # type: ignore[assignment]
+        return await super().run(input)
+
+
+async def test_dropping_the_shape_patch_is_caught_on_a_case_recorded_under_it():
+    """perf_shape_notes recorded one marker for the whole shape (workflows.case.CURRENT_SHAPE);
+    a case that asks each patch instead finds none of theirs and takes the old branches: it
+    opens from the input's policy, which the worker now owns, and fails the replay."""
+    replayer = Replayer(workflows=[CaseWithoutShape], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(
+        _load(Path(__file__).parent / "histories" / "perf_shape_notes.json"), raise_on_replay_failure=False
+    )
+    assert result.replay_failure is not None

@@ -86,6 +86,13 @@ it, instead of as an activity task of its own: a staff step then answers after o
 trip to the server instead of three, and the history keeps one marker per turn."""
 
 
+def patched(patch_id: str) -> bool:
+    """`workflow.patched`, except in a run that took its patches as a whole when it began
+    (workflows.case.CURRENT_SHAPE): a patch in that run's `_shape_patches` applies without
+    asking, so it records no marker of its own. Every other run and patch asks as before."""
+    return patch_id in getattr(workflow.instance(), "_shape_patches", ()) or workflow.patched(patch_id)
+
+
 async def carry_out(commands: list, case_id: str, other: Callable[[Any], Awaitable[None]] | None = None) -> None:
     """Write every register command of one turn, and hand every other command (notices,
     the prevention track) to `other`.
@@ -96,7 +103,7 @@ async def carry_out(commands: list, case_id: str, other: Callable[[Any], Awaitab
     was an activity of its own, interleaved with the other commands in their order, and
     histories recorded then replay that way.
     """
-    if not workflow.patched(BATCHED_REGISTER_WRITES):
+    if not patched(BATCHED_REGISTER_WRITES):
         for command in commands:
             if type(command) is AssignTask:
                 continue  # no such write before batches; it exists only inside one
@@ -109,7 +116,7 @@ async def carry_out(commands: list, case_id: str, other: Callable[[Any], Awaitab
             case_id=case_id,
             writes=tuple(RegisterWrite(name=_REGISTER_ACTIVITIES[type(c)], record=c.record) for c in register),
         )
-        execute = workflow.execute_local_activity if workflow.patched(LOCAL_REGISTER_WRITES) else workflow.execute_activity
+        execute = workflow.execute_local_activity if patched(LOCAL_REGISTER_WRITES) else workflow.execute_activity
         try:
             await execute(
                 ActivityName.RECORD_REGISTER_BATCH,

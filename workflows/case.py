@@ -96,7 +96,16 @@ with workflow.unsafe.imports_passed_through():
     from domain.view import CaseView, view_of
     from domain.summary import current_details
     from workflows import search_attributes as sa
-    from workflows.activities import NOTICE_TIMEOUT, REGISTER_RETRY, REGISTER_TIMEOUT, carry_out, notice_retry
+    from workflows.activities import (
+        BATCHED_REGISTER_WRITES,
+        LOCAL_REGISTER_WRITES,
+        NOTICE_TIMEOUT,
+        REGISTER_RETRY,
+        REGISTER_TIMEOUT,
+        carry_out,
+        notice_retry,
+        patched,
+    )
     from workflows.policy_calls import CALENDAR_PATCH, lasting_calendar
     from workflows.prevention import PreventionWorkflow
     from workflows.refused_intake import read_report
@@ -125,6 +134,31 @@ LAW_RULES = "law-rules"
 count when delivered, termination preconditions, the 43 § window from learning of the
 ground, steps judged at their moment). Asked once, when the case opens; the rules then
 travel in the state through continue-as-new, so a case opened before keeps its ladder."""
+
+
+STEADY_CLOCK = "perf-steady-clock"
+"""Patch id: the main loop keeps one durable timer for the earliest clock and replaces it
+only when that moment changes. Before it, every step woke the loop, which cancelled its
+timer and started one for the same moment: two commands and two history events per step.
+Histories recorded before it replay the old way."""
+
+
+CURRENT_SHAPE = "perf-current-shape"
+"""Patch id asked once, when a run begins (`__init__`): a run that records it takes every
+patch in SHAPE_PATCHES as applied without asking (workflows.activities.patched), so a new
+case records one patch marker instead of seven. Each marker costs a history event and, from
+Temporal's SDK core, an upsert of the TemporalChangeVersion search attribute: fourteen
+events of a new case's first workflow task, and about 75 KiB of every cached case's memory
+in the SDK core (`python -m bench.profile memory`). A run recorded before it asks each
+patch as it did. A patch added later is asked on its own, or joins a new shape id: never
+this set, which histories recorded under it rely on."""
+
+
+SHAPE_PATCHES: frozenset[str] = frozenset(
+    {REFUSED_INTAKE, WORKER_OWNED_INPUT, LAW_RULES, STEADY_CLOCK, BATCHED_REGISTER_WRITES, LOCAL_REGISTER_WRITES,
+     CALENDAR_PATCH}
+)  # fmt: skip
+"""The patches a run under CURRENT_SHAPE takes as applied. Fixed for good (see CURRENT_SHAPE)."""
 
 
 def case_workflow_id(tenancy_id: str) -> str:
@@ -159,6 +193,7 @@ def _read_start(raw: RawValue | None) -> tuple[CaseInput, str | None, str]:
 class DisturbanceCaseWorkflow:
     @workflow.init
     def __init__(self, input: RawValue = None) -> None:  # type: ignore[assignment]
+        self._shape_patches: frozenset[str] = SHAPE_PATCHES if workflow.patched(CURRENT_SHAPE) else frozenset()
         # Read raw, by the case itself: a start input the SDK could not decode would fail
         # every workflow task and leave a run with no case; refused here, the run fails at
         # once with one line naming the fields (no value), and the sender sees why.
@@ -189,12 +224,13 @@ class DisturbanceCaseWorkflow:
         self._incidents = 0
         self._refused_without_case: str | None = None
         self._intake_calls = 0
+        self._timer: tuple[Any, asyncio.Task] | None = None  # STEADY_CLOCK: (fires_at, its sleep)
 
     # -- the main loop -------------------------------------------------------------------
     @workflow.run
     async def run(self, input: RawValue = None) -> CaseView | None:  # type: ignore[assignment]
         input = self._input  # read (or refused) in __init__
-        if self._refused_start is not None and workflow.patched(WORKER_OWNED_INPUT):
+        if self._refused_start is not None and patched(WORKER_OWNED_INPUT):
             raise ApplicationError(self._refused_start, type=self._refusal_type, non_retryable=True)
         while True:
             await self._wait_for_work()
@@ -224,7 +260,7 @@ class DisturbanceCaseWorkflow:
     async def _wait_for_work(self) -> None:
         if self._state is None:
             await asyncio.sleep(0)  # an Update that came with the start begins first
-            if not (self._reports or self._refusals) and self._intake_calls == 0 and workflow.patched(WORKER_OWNED_INPUT):
+            if not (self._reports or self._refusals) and self._intake_calls == 0 and patched(WORKER_OWNED_INPUT):
                 # Started without a report it took (its validator refused the Update that came
                 # with the start): the run waits a moment for one, then ends with no case.
                 try:
@@ -247,15 +283,35 @@ class DisturbanceCaseWorkflow:
             return bool(self._reports or self._events or self._refusals) or self._commits != seen or self._closed()
 
         if clock is None:
+            self._drop_clock_timer()
             await workflow.wait_condition(has_work)
             return
         delay = (clock.fires_at - workflow.now()).total_seconds()
         if delay <= 0 or has_work():
             return
+        if patched(STEADY_CLOCK):
+            timer = self._clock_timer(clock.fires_at, delay)
+            await workflow.wait_condition(lambda: has_work() or timer.done())
+            return
         try:
             await workflow.wait_condition(has_work, timeout=timedelta(seconds=delay))
         except TimeoutError:
             pass
+
+    def _clock_timer(self, fires_at: Any, delay: float) -> asyncio.Task:
+        """The durable timer for the earliest clock (STEADY_CLOCK): kept while that moment
+        stays the earliest, replaced only when it changes."""
+        if self._timer is not None and self._timer[0] == fires_at and not self._timer[1].done():
+            return self._timer[1]
+        self._drop_clock_timer()
+        task = asyncio.create_task(asyncio.sleep(delay))
+        self._timer = (fires_at, task)
+        return task
+
+    def _drop_clock_timer(self) -> None:
+        if self._timer is not None and not self._timer[1].done():
+            self._timer[1].cancel()
+        self._timer = None
 
     async def _drain(self) -> None:
         """Process everything pending: reports first (a report never waits behind a clock),
@@ -281,7 +337,7 @@ class DisturbanceCaseWorkflow:
         court, Kronofogden take years): before it runs out, the worker extends it through a
         recorded local activity, same rules and version (patch `policy-calendar-extension`;
         a history recorded before never asked)."""
-        if self._state is None or not workflow.patched(CALENDAR_PATCH):
+        if self._state is None or not patched(CALENDAR_PATCH):
             return
         longer = await lasting_calendar(self._state.policy)
         if longer is not self._state.policy:
@@ -295,7 +351,7 @@ class DisturbanceCaseWorkflow:
     async def _policy_in_force(self) -> EscalationPolicy:
         """The policy a new case runs by: the worker's, asked once and kept in the case's
         state for its life. Histories recorded before the worker owned it read the input's."""
-        if not workflow.patched(WORKER_OWNED_INPUT):
+        if not patched(WORKER_OWNED_INPUT):
             return self._input.policy
         return await workflow.execute_local_activity(
             ActivityName.POLICY_IN_FORCE, result_type=EscalationPolicy, start_to_close_timeout=POLICY_TIMEOUT
@@ -311,7 +367,7 @@ class DisturbanceCaseWorkflow:
 
     def _rules(self) -> int:
         """The rules a case opened now runs by, for its whole life (LAW_RULES)."""
-        return CURRENT_RULES if workflow.patched(LAW_RULES) else RULES_BEFORE_LAW
+        return CURRENT_RULES if patched(LAW_RULES) else RULES_BEFORE_LAW
 
     def _closed(self) -> bool:
         return self._state is not None and self._state.is_closed
@@ -460,8 +516,11 @@ class DisturbanceCaseWorkflow:
         s = self._state
         if s is None or not self._input.search_attributes:
             return
-        view = view_of(s)
-        values = (str(s.stage), s.tenancy.area, str(s.category), view.next_due, view.overdue, view.escalated)
+        # What view_of(s) would show for these six, without building the whole view each turn.
+        tasks = s.tasks.values()
+        next_due = s.next_due()
+        values = (str(s.stage), s.tenancy.area, str(s.category), next_due,
+                  any(t.overdue for t in tasks), any(t.escalated for t in tasks))  # fmt: skip
         updates = []
         if values != self._search_attributes:
             self._search_attributes = values
@@ -469,9 +528,9 @@ class DisturbanceCaseWorkflow:
                 sa.CASE_STAGE.value_set(values[0]),
                 sa.CASE_AREA.value_set(values[1]),
                 sa.CASE_CATEGORY.value_set(values[2]),
-                sa.NEXT_DUE.value_set(view.next_due) if view.next_due else sa.NEXT_DUE.value_unset(),
-                sa.OVERDUE.value_set(view.overdue),
-                sa.ESCALATED.value_set(view.escalated),
+                sa.NEXT_DUE.value_set(next_due) if next_due else sa.NEXT_DUE.value_unset(),
+                sa.OVERDUE.value_set(values[4]),
+                sa.ESCALATED.value_set(values[5]),
             ]
         # Only ever written once a refused intake has raised it, so cases without one
         # upsert exactly what they did before REFUSED_INTAKE.
@@ -497,7 +556,7 @@ class DisturbanceCaseWorkflow:
             return
         # Codes and field names only (domain.refusals): never a value that was sent.
         cause, fields = str(read.cause), ",".join(read.fields())
-        if not workflow.patched(REFUSED_INTAKE):
+        if not patched(REFUSED_INTAKE):
             workflow.logger.warning("report signal could not be read (%s: %s); dropped", cause, fields)
             return
         workflow.logger.warning("report signal refused (%s: %s)", cause, fields)
