@@ -102,9 +102,15 @@ class Recorder:
     @activity.defn(name=ActivityName.SEND_NOTICE)
     async def send_notice(self, request: NoticeRequest) -> NoticeOutcome:
         self.requests.append(request)
-        tenancy_id = request.case_id.split(".", 1)[0]
-        if not self.outcomes.get((tenancy_id, request.notice_id.rsplit(":", 1)[1]), True):
-            details = NoticeOutcome(notice_id=request.notice_id, failed_permanently=("partner",))
-            raise ApplicationError("recipient refused", details.model_dump(mode="json"),
-                                   type="PermanentDeliveryError", non_retryable=True)  # fmt: skip
-        return NoticeOutcome(notice_id=request.notice_id, delivered_to=(f"partner-{request.kind}",))
+        return simulated_delivery(self.outcomes, request)
+
+
+def simulated_delivery(outcomes: dict[tuple[str, str], bool], request: NoticeRequest) -> NoticeOutcome:
+    """A notice answered as the simulation drew it: delivered to `partner-<kind>`, or
+    refused for good (the permanent failure the real channel raises)."""
+    tenancy_id = request.case_id.split(".", 1)[0]
+    if not outcomes.get((tenancy_id, request.notice_id.rsplit(":", 1)[1]), True):
+        details = NoticeOutcome(notice_id=request.notice_id, failed_permanently=("partner",))
+        raise ApplicationError("recipient refused", details.model_dump(mode="json"),
+                               type="PermanentDeliveryError", non_retryable=True)  # fmt: skip
+    return NoticeOutcome(notice_id=request.notice_id, delivered_to=(f"partner-{request.kind}",))

@@ -12,12 +12,12 @@ from datetime import timedelta
 
 import pytest
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from domain.policy import EscalationPolicy
 from domain.records import ActivityName, NoticeOutcome, NoticeRequest
 from simulator.conformance import Replay, expected, notice_outcomes, observed, sample
 from simulator.engine import Engine
+from simulator.recorder import simulated_delivery
 from simulator.scenario import Sourced, load_scenario
 from tests.standins import StandIns, case_worker
 
@@ -33,12 +33,7 @@ class SimulatedChannel(StandIns):
     @activity.defn(name=ActivityName.SEND_NOTICE)
     async def send_notice(self, request: NoticeRequest) -> NoticeOutcome:
         self.requests.append(request)
-        tenancy_id = request.case_id.split(".", 1)[0]
-        if not self.outcomes.get((tenancy_id, request.notice_id.rsplit(":", 1)[1]), True):
-            details = NoticeOutcome(notice_id=request.notice_id, failed_permanently=("p",))
-            raise ApplicationError("recipient refused", details.model_dump(mode="json"),
-                                   type="PermanentDeliveryError", non_retryable=True)  # fmt: skip
-        return NoticeOutcome(notice_id=request.notice_id, delivered_to=(f"partner-{request.kind}",))
+        return simulated_delivery(self.outcomes, request)
 
 
 @pytest.mark.parametrize(

@@ -15,10 +15,9 @@ from playwright.async_api import async_playwright, expect
 
 from domain.models import DisturbanceReport, SourceKind, TenancyRef
 from tests.helpers import eventually, unique
-from tests.web_browser import check_page, launch, needs_chromium, sign_in, text
+from tests.web_browser import check_page, launch, sign_in, text
 from tests.web_stack import web_stack
 
-pytestmark = [needs_chromium]
 
 NAMES = ("Bo Bengtsson", "Lena Bengtsson")
 ADDRESS = "Storgatan 1 B, 582 22 Linköping"
