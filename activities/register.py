@@ -27,9 +27,10 @@ from domain.records import (
     ReportRecord,
     ReportVerdict,
     StaffTaskRecord,
+    TurnStamp,
 )
 from domain.intake import PriorReport, PriorReportQuery
-from register import queries, writes
+from register import queries, turns, writes
 from register.errors import checked, explain
 from register.retention import RetentionCounts, RetentionRequest, apply_retention
 
@@ -95,12 +96,22 @@ class RegisterActivities:
         key, so a retried batch writes only what an earlier attempt did not commit."""
         async with self._pool.acquire() as conn:
             if len(batch.writes) == 1 and batch.writes[0].name in writes.ONE_STATEMENT:
-                # A staff step's note: one statement is its own transaction (no BEGIN, COMMIT).
-                await _apply(conn, batch.writes[0].name, batch.writes[0].record)
-                return
+                # A staff step's note: one statement is its own transaction (no BEGIN, COMMIT),
+                # unless it finds a lost turn to take back first (register/turns.py).
+                if await _apply(conn, batch.writes[0].name, batch.writes[0].record, batch.turn, one_statement=True):
+                    return
             async with conn.transaction():
+                if batch.turn is not None:
+                    verdict = await turns.take_back_lost_turns(conn, batch.case_id, batch.turn)
+                    if verdict is turns.Verdict.TOO_LATE:
+                        activity.logger.warning("register batch from a replaced workflow task: nothing written")
+                        return
+                    if verdict is turns.Verdict.TAKES_BACK:
+                        activity.logger.warning("register took back the writes of a lost turn")
                 for write in batch.writes:
-                    await _apply(conn, write.name, write.record)
+                    await _apply(conn, write.name, write.record, batch.turn)
+                if batch.turn is not None:
+                    await turns.record_mark(conn, batch.case_id, batch.turn)
 
     @activity.defn(name=ActivityName.RECORD_INTAKE_INCIDENT)
     async def record_intake_incident(self, record: IntakeIncidentRecord) -> None:
@@ -111,7 +122,7 @@ class RegisterActivities:
     async def find_report(self, query: PriorReportQuery) -> PriorReport | None:
         """A tenancy's report filed under an external_ref in any of its cases: a case asks
         before it takes a report its own state does not know (a read; no write)."""
-        return await queries.prior_report(self._pool, query.tenancy_id, query.external_ref)
+        return await queries.prior_report(self._pool, query.tenancy_id, query.external_ref, query.run_id)
 
     @activity.defn(name=ActivityName.APPLY_RETENTION)
     async def apply_retention(self, request: RetentionRequest) -> RetentionCounts:
@@ -136,13 +147,22 @@ _WRITES: dict[str, tuple[str, Sequence[str], Callable[[asyncpg.Connection, Any],
 """Each register write by the activity name it stands for: (table, query parameters, write)."""
 
 
-async def _apply(conn: asyncpg.Connection, name: str, record: BaseModel) -> None:
+async def _apply(
+    conn: asyncpg.Connection, name: str, record: BaseModel, turn: TurnStamp | None = None, *, one_statement: bool = False
+) -> bool:
     """Write one record inside the caller's transaction. Data the register can never hold
     becomes a non-retryable refusal naming the field; anything else is raised for Temporal
-    to retry."""
+    to retry. With `one_statement` (a batch of one event) the write is also the batch's
+    turn check, and False means it found a lost turn and wrote nothing."""
     table, params, write = _WRITES[name]
     try:
-        written = await write(conn, checked(record))
+        if one_statement:
+            done = await writes.record_event_in_turn(conn, checked(record), turn)
+            if done is None:
+                return False
+            written = done
+        else:
+            written = await write(conn, checked(record), turn)
     except (asyncpg.PostgresError, asyncpg.InterfaceError) as error:
         refusal = explain(error, table, params)
         if refusal is None:
@@ -151,3 +171,4 @@ async def _apply(conn: asyncpg.Connection, name: str, record: BaseModel) -> None
         raise refusal from None
     if not written:
         activity.logger.info("register already had this %s record", table)
+    return True

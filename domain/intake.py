@@ -77,6 +77,12 @@ class PriorReportQuery(Frozen):
 
     tenancy_id: str = Field(min_length=1, max_length=128)
     external_ref: str = Field(min_length=1, max_length=128)
+    run_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The asking run: its own reports are in its state, so one the register holds under this run "
+        "was written by a turn Temporal lost (register/turns.py) and is not an earlier case's.",
+    )
 
 
 class PriorReport(Frozen):

@@ -252,10 +252,38 @@ class RegisterWrite(Frozen):
         return data
 
 
+class TurnStamp(Frozen):
+    """Which batch of which run this is (register/turns.py): `mark` is its number in the
+    run, `after` the number of the run's batch before it, as the run's committed history
+    gives them back on replay. A register whose last mark for the run is above `after`
+    holds writes of a turn Temporal lost, and takes them back before this batch writes."""
+
+    run_id: str = Field(min_length=1, max_length=64)
+    mark: int = Field(ge=1)
+    after: int = Field(ge=0)
+    task_length: int = Field(
+        default=0,
+        ge=0,
+        description="The run's history length when the workflow task writing this batch began. A task that takes a "
+        "lost turn's place starts no earlier than the lost one; an attempt from a task Temporal has already given "
+        "to another worker starts earlier than the writes it would undo, and writes nothing.",
+    )
+
+    @model_validator(mode="after")
+    def _after_before_mark(self) -> TurnStamp:
+        if self.after >= self.mark:
+            raise ValueError("after: must be below mark")
+        return self
+
+
 class RegisterBatch(Frozen):
     """Everything one turn of the ladder writes to the register, in order, in one
     transaction: one activity per turn instead of one per record keeps histories short
-    and steps fast, and a retry is still idempotent write by write."""
+    and steps fast, and a retry is still idempotent write by write.
+
+    `turn` is None only for batches built outside a workflow (tests, tools): those are
+    never taken back."""
 
     case_id: str = ID
     writes: tuple[RegisterWrite, ...] = Field(min_length=1)
+    turn: TurnStamp | None = None

@@ -31,8 +31,9 @@ def table(result: Result) -> str:
         back = "-"
         if outcome is not None and outcome.steps_back is not None:
             back = f"{outcome.steps_back:.1f} / {outcome.first_back:.1f} s"
-            if name in GOALS:
-                back += " ok" if outcome.steps_back <= GOALS[name] else f" (goal {GOALS[name]:.0f} s)"
+            goal = GOALS.get(name.split(" #")[0])
+            if goal is not None:
+                back += " ok" if outcome.steps_back <= goal else f" (goal {goal:.0f} s)"
         rows.append((
             name,
             f"{outcome.window:.0f} s" if outcome is not None and outcome.window else "-",
@@ -58,7 +59,8 @@ def summary(result: Result) -> str:
         f"{r.accepted} of {r.sent} reports and {s.accepted} of {s.sent} steps accepted; "
         f"{d.delivered} of {d.sent} deliveries arrived, {d.repeated} again under the same key; "
         f"{result.ledger.unknown_outcomes} answers lost and sent again under the same id; "
-        f"{result.seconds:.0f} s in all"
+        f"{result.taken_back} lost turns taken back by the register, {result.too_late} late batches of replaced "
+        f"workflow tasks refused; {result.seconds:.0f} s in all"
     )
 
 

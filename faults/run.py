@@ -49,6 +49,8 @@ class Result:
     seconds: float
     directory: str = ""
     setup: dict = field(default_factory=dict)
+    taken_back: int = 0  # lost turns the register took back (register/turns.py), from the workers' logs
+    too_late: int = 0  # batches of replaced workflow tasks that wrote nothing
 
 
 async def run_suite(options: Options, say=print) -> Result:
@@ -86,15 +88,19 @@ async def run_suite(options: Options, say=print) -> Result:
         if os.environ.get("FAULTS_DEBUG"):
             await _explain_steps(run, reckoning)
         await run.pool.close()
-        return Result(outcomes, reckoning, run.ledger, time.monotonic() - began, str(stack.directory))
+        result = Result(outcomes, reckoning, run.ledger, time.monotonic() - began, str(stack.directory))
     finally:
         if run is not None:  # a run that failed half-way: no lane may outlive the stack
             for task in run.lanes:
                 task.cancel()
             await asyncio.gather(*run.lanes, return_exceptions=True)
         await stack.stop()
+        logs = "".join(p.read_text(errors="replace") for p in stack.directory.glob("worker-*.log"))
         if not options.keep:
             shutil.rmtree(stack.directory, ignore_errors=True)
+    result.taken_back = logs.count("register took back the writes of a lost turn")
+    result.too_late = logs.count("register batch from a replaced workflow task")
+    return result
 
 
 async def _climbed(run: Run, timeout: float) -> None:

@@ -196,12 +196,16 @@ INJECT = {
 async def inject(run: Run, fault: str, window: float) -> Outcome:
     """Run one fault under load; what is sent meanwhile counts under its name."""
     start = datetime.now(UTC)
-    run.ledger.phase = fault
+    repeats = sum(1 for name, _, _ in run.phases if name.split(" #")[0] == fault)
+    label = f"{fault} #{repeats + 1}" if repeats else fault  # a fault given twice is two rows
+    run.ledger.phase = label
     try:
-        return await INJECT[fault](run, window)
+        outcome = await INJECT[fault](run, window)
+        outcome.fault = label
+        return outcome
     finally:
         run.ledger.phase = "load"
-        run.phases.append((fault, start, datetime.now(UTC)))
+        run.phases.append((label, start, datetime.now(UTC)))
 
 
 def scratch_directory() -> Path:

@@ -124,20 +124,23 @@ async def case_complainants(db: Db, case_id: str) -> list[Complainant]:
     return [Complainant(**dict(r)) for r in rows]
 
 
-async def prior_report(db: Db, tenancy_id: str, external_ref: str) -> PriorReport | None:
+async def prior_report(db: Db, tenancy_id: str, external_ref: str, run_id: str | None = None) -> PriorReport | None:
     """The report a tenancy's cases hold under the case system's `external_ref` (the
     first, should there be more), with its case's stage and the tenancy ids the case was
     opened with: intake compares a repeat against it. None when the register holds none
-    (never filed, or deleted by retention)."""
+    (never filed, or deleted by retention). A report written by the asking run itself
+    (`run_id`) is not counted: the run knows its own reports, so such a row is a lost
+    turn's, which the run's next batch takes back (register/turns.py)."""
     row = await db.fetchrow(
         """SELECT c.workflow_id, r.case_id, r.report_id, c.stage, r.source_kind, r.category, r.severity,
                   r.occurred_at, r.place, c.property_id, c.area, c.housing_form
              FROM reports r JOIN cases c USING (case_id)
-            WHERE r.external_ref = $2 AND c.tenancy_id = $1
+            WHERE r.external_ref = $2 AND c.tenancy_id = $1 AND r.turn_run IS DISTINCT FROM $3
             ORDER BY r.received_at, r.report_id
             LIMIT 1""",
         tenancy_id,
         external_ref,
+        run_id,
     )
     return PriorReport.model_validate(dict(row)) if row else None
 

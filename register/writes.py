@@ -8,6 +8,10 @@ connection, a worker crash, a restarted database) writes once:
 
 Each function returns True when it changed the register and False when the record was
 already there. Each takes `params`-named arguments so that errors.explain can name a field.
+
+`turn` is the batch's stamp (register/turns.py): a row a write creates carries it as
+(turn_run, turn_mark), and a row it changes keeps its image from before the turn in `undo`,
+so a turn Temporal lost can be taken back. Writes without a stamp keep no such trace.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import asyncpg
 
 from domain.records import (
     AssignStaffTask,
+    TurnStamp,
     CaseEventRecord,
     CaseRecord,
     CloseStaffTask,
@@ -36,19 +41,43 @@ CASE_PARAMS = (
 )  # fmt: skip
 
 
-async def upsert_case(conn: asyncpg.Connection, record: CaseRecord) -> bool:
+def _stamp(turn: TurnStamp | None) -> tuple[str | None, int | None]:
+    return (turn.run_id, turn.mark) if turn is not None else (None, None)
+
+
+def _keep_undo(image: str, run: str, mark: str) -> str:
+    """SQL for an UPDATE's `undo` column: the row as it was before this turn. The first
+    change of a turn keeps the image; a second change in the same turn keeps the first's."""
+    return (
+        f"undo = CASE WHEN undo_run IS NOT DISTINCT FROM {run} AND undo_mark IS NOT DISTINCT FROM {mark} "
+        f"AND {run} IS NOT NULL THEN undo ELSE {image} END, undo_run = {run}, undo_mark = {mark}"
+    )
+
+
+CASE_IMAGE = """jsonb_build_object('stage', stage, 'closed_at', closed_at, 'outcome', outcome, 'category', category,
+    'area', area, 'property_id', property_id, 'housing_form', housing_form, 'policy_version', policy_version,
+    'version', version, 'tenant_ids', to_jsonb(tenant_ids), 'workflow_id', workflow_id, 'tenancy_id', tenancy_id,
+    'opened_at', opened_at)"""
+REPORT_IMAGE = "jsonb_build_object('verified', verified, 'verified_at', verified_at)"
+TASK_IMAGE = """jsonb_build_object('status', status, 'closed_at', closed_at, 'assignee', assignee, 'role', role,
+    'due_at', due_at, 'escalated', escalated)"""
+"""What a turn can change in a row, kept so that a lost turn can be taken back (register/turns.py)."""
+
+
+async def upsert_case(conn: asyncpg.Connection, record: CaseRecord, turn: TurnStamp | None = None) -> bool:
     """Insert the case, or overwrite it when `record.version` is newer; log a stage change."""
     values = (
         record.case_id, record.workflow_id, record.tenancy_id, record.property_id, record.area,
         record.housing_form.value, record.category.value, record.stage, record.opened_at, record.closed_at,
-        record.outcome, record.policy_version, record.version, list(record.tenant_ids),
+        record.outcome, record.policy_version, record.version, list(record.tenant_ids), *_stamp(turn),
     )  # fmt: skip
     old = await conn.fetchrow("SELECT stage, version, anonymised_at FROM cases WHERE case_id = $1 FOR UPDATE", record.case_id)
     if old is None:
         inserted = await conn.fetchval(
             """INSERT INTO cases (case_id, workflow_id, tenancy_id, property_id, area, housing_form, category,
-                                  stage, opened_at, closed_at, outcome, policy_version, version, tenant_ids)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                                  stage, opened_at, closed_at, outcome, policy_version, version, tenant_ids,
+                                  turn_run, turn_mark)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
                ON CONFLICT (case_id) DO NOTHING RETURNING true""",
             *values,
         )
@@ -60,18 +89,19 @@ async def upsert_case(conn: asyncpg.Connection, record: CaseRecord) -> bool:
         if record.version <= old["version"] or old["anonymised_at"] is not None:
             return False
         await conn.execute(
-            """UPDATE cases SET workflow_id = $2, tenancy_id = $3, property_id = $4, area = $5, housing_form = $6,
+            f"""UPDATE cases SET workflow_id = $2, tenancy_id = $3, property_id = $4, area = $5, housing_form = $6,
                       category = $7, stage = $8, opened_at = $9, closed_at = $10, outcome = $11,
-                      policy_version = $12, version = $13, tenant_ids = $14, updated_at = now()
+                      policy_version = $12, version = $13, tenant_ids = $14, updated_at = now(),
+                      {_keep_undo(CASE_IMAGE, "$15::text", "$16::bigint")}
                WHERE case_id = $1""",
             *values,
         )
     if old is None or old["stage"] != record.stage:
         entered_at = record.changed_at or (record.closed_at if old is not None else record.opened_at)
         await conn.execute(
-            """INSERT INTO case_stages (case_id, version, stage, entered_at)
-               VALUES ($1, $2, $3, coalesce($4, now())) ON CONFLICT DO NOTHING""",
-            record.case_id, record.version, record.stage, entered_at,
+            """INSERT INTO case_stages (case_id, version, stage, entered_at, turn_run, turn_mark)
+               VALUES ($1, $2, $3, coalesce($4, now()), $5, $6) ON CONFLICT DO NOTHING""",
+            record.case_id, record.version, record.stage, entered_at, *_stamp(turn),
         )  # fmt: skip
     return True
 
@@ -83,8 +113,8 @@ RECORD_EVENT = """
 WITH locked AS (
     SELECT last_seq FROM cases WHERE case_id = $1 FOR UPDATE
 ), added AS (
-    INSERT INTO case_events (case_id, seq, event_id, kind, actor_id, actor_role, at, reason, data)
-    SELECT $1, locked.last_seq + 1, $2, $3, $4, $5, $6, $7, $8::jsonb FROM locked
+    INSERT INTO case_events (case_id, seq, event_id, kind, actor_id, actor_role, at, reason, data, turn_run, turn_mark)
+    SELECT $1, locked.last_seq + 1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10 FROM locked
     WHERE NOT EXISTS (SELECT 1 FROM case_events WHERE case_id = $1 AND event_id = $2)
     ON CONFLICT (case_id, event_id) DO NOTHING
     RETURNING seq
@@ -98,15 +128,64 @@ that waited reads the `last_seq` its predecessor committed); an event_id already
 even one a concurrent retry committed while this one waited, writes nothing."""
 
 
-async def record_case_event(conn: asyncpg.Connection, record: CaseEventRecord) -> bool:
-    """Append one event (RECORD_EVENT), refused when the case is not in the register."""
-    row = await conn.fetchrow(
-        RECORD_EVENT,
+def event_values(record: CaseEventRecord, turn: TurnStamp | None) -> tuple:
+    """RECORD_EVENT's parameters $1 to $10."""
+    return (
         record.case_id, record.event_id, record.kind, record.actor.id, record.actor.role.value, record.at,
-        record.reason, json.dumps(record.model_dump(mode="json")["data"]),
+        record.reason, json.dumps(record.model_dump(mode="json")["data"]), *_stamp(turn),
     )  # fmt: skip
+
+
+async def record_case_event(conn: asyncpg.Connection, record: CaseEventRecord, turn: TurnStamp | None = None) -> bool:
+    """Append one event (RECORD_EVENT), refused when the case is not in the register."""
+    row = await conn.fetchrow(RECORD_EVENT, *event_values(record, turn))
     if not row["known"]:
         raise refused(UNKNOWN_CASE, "case_id", "no such case in the register (upsert_case first)")
+    return row["written"]
+
+
+RECORD_EVENT_IN_TURN = """
+WITH turn AS (
+    UPDATE register_turns SET mark = $11, task_length = $13
+     WHERE run_id = $9 AND mark <= $12 AND task_length <= $13 RETURNING mark
+), fresh AS (
+    SELECT NOT EXISTS (SELECT 1 FROM register_turns WHERE run_id = $9) AS yes
+), locked AS (
+    SELECT last_seq FROM cases WHERE case_id = $1 FOR UPDATE
+), follows AS (
+    SELECT EXISTS (SELECT 1 FROM turn) OR (SELECT yes FROM fresh) AS yes
+), added AS (
+    INSERT INTO case_events (case_id, seq, event_id, kind, actor_id, actor_role, at, reason, data, turn_run, turn_mark)
+    SELECT $1, locked.last_seq + 1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10 FROM locked, follows
+    WHERE follows.yes AND NOT EXISTS (SELECT 1 FROM case_events WHERE case_id = $1 AND event_id = $2)
+    ON CONFLICT (case_id, event_id) DO NOTHING
+    RETURNING seq
+), counted AS (
+    UPDATE cases SET last_seq = added.seq FROM added WHERE cases.case_id = $1
+), first_mark AS (
+    INSERT INTO register_turns (run_id, case_id, mark, task_length)
+    SELECT $9, $1, $11, $13 FROM fresh, locked WHERE fresh.yes
+    ON CONFLICT (run_id) DO NOTHING
+)
+SELECT EXISTS (SELECT 1 FROM locked) AS known, EXISTS (SELECT 1 FROM added) AS written,
+       (SELECT yes FROM follows) AS follows"""
+"""RECORD_EVENT for a batch of one event with its turn stamp (register/turns.py), still one
+statement: it moves the run's mark only when no lost turn wrote past `after` ($12) and no
+later workflow task has written ($13), and writes nothing otherwise (`follows` false), so
+the caller judges the batch again in a transaction of its own (register/turns.py). A run's first batch inserts the mark; a concurrent first insert
+of the same run cannot happen, since one run writes its batches one after another."""
+
+
+async def record_event_in_turn(conn: asyncpg.Connection, record: CaseEventRecord, turn: TurnStamp | None) -> bool | None:
+    """One event as a whole batch: True/False as record_case_event, None when a lost turn
+    has to be taken back first (nothing was written)."""
+    if turn is None:
+        return await record_case_event(conn, record)
+    row = await conn.fetchrow(RECORD_EVENT_IN_TURN, *event_values(record, turn), turn.mark, turn.after, turn.task_length)
+    if not row["known"]:
+        raise refused(UNKNOWN_CASE, "case_id", "no such case in the register (upsert_case first)")
+    if not row["follows"]:
+        return None
     return row["written"]
 
 
@@ -121,15 +200,15 @@ REPORT_PARAMS = (
 COMPLAINANT_PARAMS = ("report_id", "complainant.person_id", "complainant.name", "complainant.contact")
 
 
-async def record_report(conn: asyncpg.Connection, record: ReportRecord) -> bool:
+async def record_report(conn: asyncpg.Connection, record: ReportRecord, turn: TurnStamp | None = None) -> bool:
     """Keep the report; its complainant, if any, goes to report_complainants."""
     inserted = await conn.fetchval(
         """INSERT INTO reports (case_id, report_id, external_ref, source_kind, category, severity,
-                                occurred_at, received_at, place)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                occurred_at, received_at, place, turn_run, turn_mark)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
            ON CONFLICT (report_id) DO NOTHING RETURNING true""",
         record.case_id, record.report_id, record.external_ref, record.source_kind.value, record.category.value,
-        record.severity.value, record.occurred_at, record.received_at, record.place,
+        record.severity.value, record.occurred_at, record.received_at, record.place, *_stamp(turn),
     )  # fmt: skip
     if inserted and record.complainant is not None:
         c = record.complainant
@@ -144,7 +223,7 @@ async def record_report(conn: asyncpg.Connection, record: ReportRecord) -> bool:
 VERDICT_PARAMS = ("case_id", "report_id", "verified", "at")
 
 
-async def record_report_verdict(conn: asyncpg.Connection, record: ReportVerdict) -> bool:
+async def record_report_verdict(conn: asyncpg.Connection, record: ReportVerdict, turn: TurnStamp | None = None) -> bool:
     """Set verified/rejected. A later verdict replaces an earlier one; a repeat is a no-op."""
     current = await conn.fetchrow(
         "SELECT verified, verified_at FROM reports WHERE case_id = $1 AND report_id = $2 FOR UPDATE",
@@ -157,8 +236,9 @@ async def record_report_verdict(conn: asyncpg.Connection, record: ReportVerdict)
     ):
         return False
     await conn.execute(
-        "UPDATE reports SET verified = $3, verified_at = $4 WHERE case_id = $1 AND report_id = $2",
-        record.case_id, record.report_id, record.verified, record.at,
+        f"""UPDATE reports SET verified = $3, verified_at = $4, {_keep_undo(REPORT_IMAGE, "$5::text", "$6::bigint")}
+             WHERE case_id = $1 AND report_id = $2""",
+        record.case_id, record.report_id, record.verified, record.at, *_stamp(turn),
     )  # fmt: skip
     return True
 
@@ -166,18 +246,29 @@ async def record_report_verdict(conn: asyncpg.Connection, record: ReportVerdict)
 TASK_PARAMS = ("case_id", "task_id", "kind", "role", "assignee", "area", "due_at", "opened_at", "escalated")
 
 
-async def open_staff_task(conn: asyncpg.Connection, record: StaffTaskRecord) -> bool:
+_TASK_UNDO_ON_CONFLICT = """undo = CASE WHEN staff_tasks.undo_run IS NOT DISTINCT FROM $10::text
+        AND staff_tasks.undo_mark IS NOT DISTINCT FROM $11::bigint AND $10::text IS NOT NULL THEN staff_tasks.undo
+        ELSE jsonb_build_object('status', staff_tasks.status, 'closed_at', staff_tasks.closed_at,
+            'assignee', staff_tasks.assignee, 'role', staff_tasks.role, 'due_at', staff_tasks.due_at,
+            'escalated', staff_tasks.escalated) END,
+    undo_run = $10::text, undo_mark = $11::bigint"""
+"""An escalation's `undo` (as _keep_undo), spelled out: in ON CONFLICT the old row is named."""
+
+
+async def open_staff_task(conn: asyncpg.Connection, record: StaffTaskRecord, turn: TurnStamp | None = None) -> bool:
     """Open a task. A repeat is a no-op, except that the first repeat marked `escalated`
     moves an open task to its new role, assignee and due date (the escalation)."""
     changed = await conn.fetchval(
-        """INSERT INTO staff_tasks (case_id, task_id, kind, role, assignee, area, due_at, opened_at, escalated)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        f"""INSERT INTO staff_tasks (case_id, task_id, kind, role, assignee, area, due_at, opened_at, escalated,
+                                    turn_run, turn_mark)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
            ON CONFLICT (task_id) DO UPDATE
-              SET escalated = true, role = excluded.role, assignee = excluded.assignee, due_at = excluded.due_at
+              SET escalated = true, role = excluded.role, assignee = excluded.assignee, due_at = excluded.due_at,
+                  {_TASK_UNDO_ON_CONFLICT}
             WHERE staff_tasks.status = 'open' AND excluded.escalated AND NOT staff_tasks.escalated
            RETURNING true""",
         record.case_id, record.task_id, record.kind, record.role.value, record.assignee, record.area,
-        record.due_at, record.opened_at, record.escalated,
+        record.due_at, record.opened_at, record.escalated, *_stamp(turn),
     )  # fmt: skip
     return bool(changed)
 
@@ -185,14 +276,14 @@ async def open_staff_task(conn: asyncpg.Connection, record: StaffTaskRecord) -> 
 CLOSE_PARAMS = ("case_id", "task_id", "status", "at")
 
 
-async def close_staff_task(conn: asyncpg.Connection, record: CloseStaffTask) -> bool:
+async def close_staff_task(conn: asyncpg.Connection, record: CloseStaffTask, turn: TurnStamp | None = None) -> bool:
     """Close an open task as done or cancelled; closing a closed task is a no-op."""
     if record.status is TaskStatus.OPEN:
         raise refused(INVALID_RECORD, "status", "closing a task needs status done or cancelled")
     closed = await conn.fetchval(
-        """UPDATE staff_tasks SET status = $3, closed_at = $4
+        f"""UPDATE staff_tasks SET status = $3, closed_at = $4, {_keep_undo(TASK_IMAGE, "$5::text", "$6::bigint")}
             WHERE case_id = $1 AND task_id = $2 AND status = 'open' RETURNING true""",
-        record.case_id, record.task_id, record.status.value, record.at,
+        record.case_id, record.task_id, record.status.value, record.at, *_stamp(turn),
     )  # fmt: skip
     if closed:
         return True
@@ -206,14 +297,14 @@ async def close_staff_task(conn: asyncpg.Connection, record: CloseStaffTask) -> 
 ASSIGN_PARAMS = ("case_id", "task_id", "assignee", "at")
 
 
-async def assign_staff_task(conn: asyncpg.Connection, record: AssignStaffTask) -> bool:
+async def assign_staff_task(conn: asyncpg.Connection, record: AssignStaffTask, turn: TurnStamp | None = None) -> bool:
     """Give an open task to a named assignee; a closed task keeps who held it, and a
     repeat changes nothing."""
     assigned = await conn.fetchval(
-        """UPDATE staff_tasks SET assignee = $3
+        f"""UPDATE staff_tasks SET assignee = $3, {_keep_undo(TASK_IMAGE, "$4::text", "$5::bigint")}
             WHERE case_id = $1 AND task_id = $2 AND status = 'open' AND assignee IS DISTINCT FROM $3
            RETURNING true""",
-        record.case_id, record.task_id, record.assignee,
+        record.case_id, record.task_id, record.assignee, *_stamp(turn),
     )  # fmt: skip
     if assigned:
         return True
@@ -227,7 +318,7 @@ async def assign_staff_task(conn: asyncpg.Connection, record: AssignStaffTask) -
 DISCLOSURE_PARAMS = ("case_id", "disclosure_id", "partner_id", "partner_kind", "fields", "at", "legal_basis", "notice_id")
 
 
-async def record_disclosure(conn: asyncpg.Connection, record: DisclosureRecord) -> bool:
+async def record_disclosure(conn: asyncpg.Connection, record: DisclosureRecord, turn: TurnStamp | None = None) -> bool:
     """Log who received which fields of which case, when and on what basis."""
     inserted = await conn.fetchval(
         """INSERT INTO disclosures (case_id, disclosure_id, partner_id, partner_kind, fields, at, legal_basis, notice_id)
@@ -242,7 +333,9 @@ async def record_disclosure(conn: asyncpg.Connection, record: DisclosureRecord) 
 INCIDENT_PARAMS = ("incident_id", "workflow_id", "run_id", "at", "cause", "problems.field", "problems.reason")
 
 
-async def record_intake_incident(conn: asyncpg.Connection, record: IntakeIncidentRecord) -> bool:
+async def record_intake_incident(
+    conn: asyncpg.Connection, record: IntakeIncidentRecord, turn: TurnStamp | None = None
+) -> bool:
     """Log a refused report of a run with no case; the incident id makes a retry a no-op."""
     inserted = await conn.fetchval(
         """INSERT INTO intake_incidents (incident_id, workflow_id, run_id, at, cause, fields, reasons)

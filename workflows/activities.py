@@ -20,7 +20,7 @@ from temporalio.exceptions import FailureError
 with workflow.unsafe.imports_passed_through():
     from domain.commands import AssignTask, CloseTask, OpenTask, RecordEvent, RecordReport, RecordVerdict, UpsertCase
     from domain.policy import EscalationPolicy
-    from domain.records import ActivityName, RegisterBatch, RegisterWrite
+    from domain.records import ActivityName, RegisterBatch, RegisterWrite, TurnStamp
     from register.errors import NON_RETRYABLE as REGISTER_NON_RETRYABLE
 
 REGISTER_TIMEOUT = timedelta(seconds=30)
@@ -115,6 +115,7 @@ async def carry_out(commands: list, case_id: str, other: Callable[[Any], Awaitab
         batch = RegisterBatch(
             case_id=case_id,
             writes=tuple(RegisterWrite(name=_REGISTER_ACTIVITIES[type(c)], record=c.record) for c in register),
+            turn=turn_stamp(),
         )
         execute = workflow.execute_local_activity if patched(LOCAL_REGISTER_WRITES) else workflow.execute_activity
         try:
@@ -134,6 +135,19 @@ async def carry_out(commands: list, case_id: str, other: Callable[[Any], Awaitab
     for command in commands:
         if type(command) not in _REGISTER_ACTIVITIES and other is not None:
             await other(command)
+
+
+def turn_stamp() -> TurnStamp:
+    """This batch's number in the run, and the number of the one before it: replay of the
+    run's committed history counts the same batches, so a lost turn taken again carries
+    the numbers it had, which is how the register knows to take the lost writes back
+    (register/turns.py). It rides only in a local activity's input, which no history
+    records, so it changes no command and needs no patch."""
+    instance = workflow.instance()
+    before = getattr(instance, "_register_batches", 0)
+    instance._register_batches = before + 1
+    info = workflow.info()
+    return TurnStamp(run_id=info.run_id, mark=before + 1, after=before, task_length=info.get_current_history_length())
 
 
 async def carry_out_register(command) -> bool:

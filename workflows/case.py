@@ -683,10 +683,14 @@ class DisturbanceCaseWorkflow:
 
     async def _prior_report(self, report: DisturbanceReport) -> PriorReport | None:
         """The register's answer for an external_ref the case does not know: a report of
-        one of the tenancy's earlier cases, or None."""
+        one of the tenancy's earlier cases, or None. The run names itself, so a report a
+        lost turn of this run left in the register is not taken for an earlier case's."""
+        query = PriorReportQuery(
+            tenancy_id=report.tenancy.tenancy_id, external_ref=report.external_ref, run_id=workflow.info().run_id
+        )
         return await workflow.execute_local_activity(
             ActivityName.FIND_REPORT,
-            PriorReportQuery(tenancy_id=report.tenancy.tenancy_id, external_ref=report.external_ref),
+            query,
             result_type=PriorReport | None,
             start_to_close_timeout=REGISTER_TIMEOUT,
             retry_policy=REGISTER_RETRY,
