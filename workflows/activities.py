@@ -45,6 +45,32 @@ REGISTER_RETRY = RetryPolicy(
     non_retryable_error_types=list(REGISTER_NON_RETRYABLE),
 )
 
+REGISTER_LOCAL_RETRY_THRESHOLD = timedelta(milliseconds=500)
+"""Past this backoff a register local activity is retried by a durable timer, not inside
+its workflow task. With the SDK's default (1 min) every retry of a 20 s database outage
+ran inside one workflow task that was not heartbeated: the server timed the task out after
+10 s and gave it to another worker while the first one's attempts went on, and after two
+such outages a worker stopped taking workflow tasks at all (`make faults`, worker-kill
+then postgres-stop twice, 2026-12-01). With 0.5 s, a brief refusal is still retried in
+place (0.2 and 0.4 s), and an outage costs one short workflow task, a timer and a marker
+per waiting case per second; the first attempt after the database is back stays within
+about 1 s, as REGISTER_RETRY_MAXIMUM intends. Local-activity options are not compared on
+replay: every recorded history still replays."""
+
+
+def register_local(activity: str, argument: Any, **options: Any) -> Awaitable[Any]:
+    """A register read or write as a local activity, with the register's timeout, retries
+    and retry threshold (the three must agree; see above)."""
+    return workflow.execute_local_activity(
+        activity,
+        argument,
+        start_to_close_timeout=REGISTER_TIMEOUT,
+        retry_policy=REGISTER_RETRY,
+        local_retry_threshold=REGISTER_LOCAL_RETRY_THRESHOLD,
+        **options,
+    )
+
+
 NOTICE_TIMEOUT = timedelta(seconds=60)
 PERMANENT_DELIVERY_ERROR = "PermanentDeliveryError"
 """activities.notify.PERMANENT_ERROR (a test holds the two equal; importing the channel
@@ -117,14 +143,16 @@ async def carry_out(commands: list, case_id: str, other: Callable[[Any], Awaitab
             writes=tuple(RegisterWrite(name=_REGISTER_ACTIVITIES[type(c)], record=c.record) for c in register),
             turn=turn_stamp(),
         )
-        execute = workflow.execute_local_activity if patched(LOCAL_REGISTER_WRITES) else workflow.execute_activity
         try:
-            await execute(
-                ActivityName.RECORD_REGISTER_BATCH,
-                batch,
-                start_to_close_timeout=REGISTER_TIMEOUT,
-                retry_policy=REGISTER_RETRY,
-            )
+            if patched(LOCAL_REGISTER_WRITES):
+                await register_local(ActivityName.RECORD_REGISTER_BATCH, batch)
+            else:
+                await workflow.execute_activity(
+                    ActivityName.RECORD_REGISTER_BATCH,
+                    batch,
+                    start_to_close_timeout=REGISTER_TIMEOUT,
+                    retry_policy=REGISTER_RETRY,
+                )
         except FailureError as error:  # ActivityError, or the cause itself from a local activity
             # The register refused records the ladder built: a defect in Trygg, never an
             # outcome of the case. Failing the workflow task, not the workflow, keeps the

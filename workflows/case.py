@@ -100,11 +100,10 @@ with workflow.unsafe.imports_passed_through():
         BATCHED_REGISTER_WRITES,
         LOCAL_REGISTER_WRITES,
         NOTICE_TIMEOUT,
-        REGISTER_RETRY,
-        REGISTER_TIMEOUT,
         carry_out,
         notice_retry,
         patched,
+        register_local,
     )
     from workflows.policy_calls import CALENDAR_PATCH, lasting_calendar
     from workflows.prevention import PreventionWorkflow
@@ -401,10 +400,7 @@ class DisturbanceCaseWorkflow:
                 run_id=info.run_id, at=workflow.now(), cause=refusal.cause, problems=refusal.problems,
             )  # fmt: skip
             try:
-                await workflow.execute_local_activity(
-                    ActivityName.RECORD_INTAKE_INCIDENT, record,
-                    start_to_close_timeout=REGISTER_TIMEOUT, retry_policy=REGISTER_RETRY,
-                )  # fmt: skip
+                await register_local(ActivityName.RECORD_INTAKE_INCIDENT, record)
             except FailureError as error:  # the register refused it: the flag and the run's failure still say it
                 workflow.logger.error("intake incident not recorded: %s", type(error.cause or error).__name__)
         if self._input.search_attributes and not self._intake_flag:
@@ -688,13 +684,7 @@ class DisturbanceCaseWorkflow:
         query = PriorReportQuery(
             tenancy_id=report.tenancy.tenancy_id, external_ref=report.external_ref, run_id=workflow.info().run_id
         )
-        return await workflow.execute_local_activity(
-            ActivityName.FIND_REPORT,
-            query,
-            result_type=PriorReport | None,
-            start_to_close_timeout=REGISTER_TIMEOUT,
-            retry_policy=REGISTER_RETRY,
-        )
+        return await register_local(ActivityName.FIND_REPORT, query, result_type=PriorReport | None)
 
     # -- staff steps: Updates with synchronous validators -------------------------------------
     def _validate(self, name: str, step: StepInput) -> None:
