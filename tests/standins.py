@@ -56,6 +56,8 @@ class StandIns:
         self.notice_attempts: dict[str, int] = defaultdict(int)
         self.batches = 0
         self.refused_batches = 0
+        self.unavailable_attempts = 0
+        """The next this many batch attempts fail as a database that is away fails (retryable)."""
         self.verdict_gate: asyncio.Event | None = None
         """When set, recording a verdict waits for it: a test holds a step in flight."""
         self.notice_gate: asyncio.Event | None = None
@@ -124,6 +126,9 @@ class StandIns:
         The first `refused_batches` batches are refused as the register refuses bad data."""
         if self.verdict_gate is not None and any(w.name == ActivityName.RECORD_REPORT_VERDICT for w in batch.writes):
             await self.verdict_gate.wait()
+        if self.unavailable_attempts > 0:
+            self.unavailable_attempts -= 1
+            raise ConnectionRefusedError("the register is away")
         self.batches += 1
         if self.batches <= self.refused_batches:
             raise ApplicationError("case_id: no such case in the register", type="UnknownCase", non_retryable=True)

@@ -36,3 +36,26 @@ async def test_a_refused_register_batch_fails_the_workflow_task_and_the_case_sur
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
             assert "the register refused this turn's records" in event.workflow_task_failed_event_attributes.failure.message
     assert len(standins.of(ActivityName.UPSERT_CASE)) == 1, "the refused attempt wrote nothing"
+
+
+async def test_a_register_outage_retries_a_step_by_timer_not_inside_one_long_workflow_task(time_env):
+    """During a database outage a step's batch is retried in place only briefly, then by a
+    durable timer (workflows.activities.REGISTER_LOCAL_RETRY_THRESHOLD): no workflow task
+    lasts the outage, so none times out and moves to another worker while the first one's
+    attempts go on. The step is taken once when the register is back."""
+    from domain.steps import AddNote
+    from tests.standins import COORDINATOR
+
+    client, standins = time_env.client, StandIns()
+    async with case_worker(client, standins) as queue:
+        case = CaseDriver(client, await file_report(client, queue, report(tenancy())))
+        await case.view()
+        standins.unavailable_attempts = 8  # 0.2 + 0.4 s in place, then six timers
+        view = await case.step("add_note", AddNote(actor=COORDINATOR, reason="during the outage"))
+        history = await case.handle.fetch_history()
+    assert view.notes == 1 and standins.event_kinds().count("note") == 1
+    kinds = [e.event_type for e in history.events]
+    accepted = max(i for i, k in enumerate(kinds) if k == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)
+    timers = [k for k in kinds[accepted:] if k == EventType.EVENT_TYPE_TIMER_STARTED]
+    assert len(timers) >= 5, "retried by durable timers once the backoff passed the threshold"
+    assert EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT not in kinds
