@@ -23,7 +23,9 @@ BASELINE_UPDATE = "noop"
 BASELINE_FILE_UPDATE = "file"
 BASELINE_INTAKE_LOCAL = "file_report_local"
 BASELINE_UPDATE_LOCAL = "noop_local"
+BASELINE_UPDATE_WRITE = "noop_write"
 NOOP_ACTIVITY = "bench_noop"
+WRITE_ACTIVITY = "bench_write"
 INTAKE_LOCAL_ACTIVITIES = 3
 """A case's intake runs three local activities before its receipt: the register's earlier
 reports, the policy in force, the opening turn's writes."""
@@ -32,6 +34,22 @@ reports, the policy in force, the opening turn's writes."""
 @activity.defn(name=NOOP_ACTIVITY)
 async def noop_activity(payload: dict) -> None:
     """Does nothing: what Temporal itself charges for a local activity."""
+
+
+class RowWriter:
+    """One row into PostgreSQL per call, one statement committing on its own: what a step's
+    register write costs (the step's own is one statement too, register.writes
+    RECORD_EVENT_IN_TURN), without any of Trygg's ladder, view or state."""
+
+    TABLE = "CREATE TABLE IF NOT EXISTS bench_writes (id bigserial PRIMARY KEY, n int NOT NULL, at timestamptz NOT NULL DEFAULT now())"
+
+    def __init__(self, pool) -> None:
+        self._pool = pool
+
+    @activity.defn(name=WRITE_ACTIVITY)
+    async def write(self, payload: dict) -> None:
+        async with self._pool.acquire() as conn:
+            await conn.execute("INSERT INTO bench_writes (n) VALUES ($1)", int(payload.get("n", 0)))
 
 
 async def _noop_local(payload: object) -> None:
@@ -89,6 +107,14 @@ class BaselineWorkflow:
         """The do-nothing Update after one no-op local activity: the floor Temporal sets under
         a step that writes the register before it answers."""
         await _noop_local({"n": self._updates})
+        self._updates += 1
+        return self._updates
+
+    @workflow.update(name=BASELINE_UPDATE_WRITE)
+    async def noop_write(self, step: AddNote) -> int:
+        """The do-nothing Update after one local activity that commits one row to PostgreSQL:
+        Temporal's floor plus the write a step must make before it answers."""
+        await workflow.execute_local_activity(WRITE_ACTIVITY, {"n": self._updates}, start_to_close_timeout=timedelta(seconds=10))
         self._updates += 1
         return self._updates
 

@@ -114,6 +114,7 @@ async def on_dev_server(database: str, database_url: str, sizes: Sizes, rows: li
                 await open_many(bare, 10, sizes.concurrency, seed=3)  # warm the worker and the server up
                 await open_many(trygg, 10, sizes.concurrency, seed=5)
                 floor = Opener(client, queue, baseline=True, local_activities=True)
+                writer = Opener(client, queue, baseline=True, local_activities=True, writes=True)
                 await open_many(floor, 10, sizes.concurrency, seed=4)
                 base = await open_many(bare, sizes.intake, sizes.concurrency)
                 case = await open_many(trygg, sizes.intake, sizes.concurrency)
@@ -150,6 +151,13 @@ async def on_dev_server(database: str, database_url: str, sizes: Sizes, rows: li
                         f"floor: bare + 1 no-op local activity, update p50, {label}", server, "ms", f.p50_ms, b.p50_ms,
                         note=f"Temporal's own cost of a side effect before the answer; Trygg / this floor = "
                         f"{c.p50_ms / f.p50_ms:.2f}",
+                    ))  # fmt: skip
+                    w = await update_latency(writer, least.handles[: 2 * lanes], sizes.updates, concurrency)
+                    rows.append(Row(
+                        f"floor + write: bare + 1 local activity committing one row, update p50, {label}", server, "ms",
+                        w.p50_ms, b.p50_ms,
+                        note=f"Temporal's floor and the PostgreSQL commit a step must make before it answers; "
+                        f"Trygg / this = {c.p50_ms / w.p50_ms:.2f}",
                     ))  # fmt: skip
                 rows.extend(await api_rows(client, queue, database_url, server, count=sizes.intake,
                                            concurrency=sizes.concurrency))  # fmt: skip

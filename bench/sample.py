@@ -13,7 +13,7 @@ from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from bench.baseline import BASELINE_UPDATE, BASELINE_UPDATE_LOCAL, BaselineInput, BaselineWorkflow
+from bench.baseline import BASELINE_UPDATE, BASELINE_UPDATE_LOCAL, BASELINE_UPDATE_WRITE, BaselineInput, BaselineWorkflow
 from domain.models import (
     Actor,
     Category,
@@ -92,6 +92,9 @@ class Opener:
     local_activities: bool = False
     """Baseline only: its Updates first run the no-op local activities a case's would
     (bench.baseline), to measure Temporal's own floor under Trygg's side effects."""
+    writes: bool = False
+    """Baseline only, with local_activities: a step's local activity commits one row to
+    PostgreSQL, as a step's register write does (bench.baseline.RowWriter)."""
 
     async def open(self, report: DisturbanceReport) -> WorkflowHandle:
         """Update-with-start until its answer: for a case, `file_report` until the receipt
@@ -119,7 +122,8 @@ class Opener:
         if not self.baseline:
             await handle.execute_update("add_note", note(n))
         else:
-            await handle.execute_update(BASELINE_UPDATE_LOCAL if self.local_activities else BASELINE_UPDATE, note(n))
+            name = BASELINE_UPDATE_WRITE if self.writes else BASELINE_UPDATE_LOCAL if self.local_activities else BASELINE_UPDATE
+            await handle.execute_update(name, note(n))
 
 
 def run_id() -> str:

@@ -33,7 +33,7 @@ async def _serve(
     from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
     from activities import build_activities
-    from bench.baseline import BaselineWorkflow, noop_activity
+    from bench.baseline import BaselineWorkflow, RowWriter, noop_activity
     from runtime.connections import connect_postgres
     from runtime.settings import load_settings
     from workflows.case import DisturbanceCaseWorkflow
@@ -47,11 +47,12 @@ async def _serve(
     client = await Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter)
     pool = await connect_postgres(database_url, migrate=False)
     activity_set = build_activities(pool, load_settings(task_queue=task_queue, partners_file=None))
+    await pool.execute(RowWriter.TABLE)
     worker = Worker(
         client,
         task_queue=task_queue,
         workflows=[DisturbanceCaseWorkflow, PreventionWorkflow, BaselineWorkflow],
-        activities=[*activity_set.functions, noop_activity],
+        activities=[*activity_set.functions, noop_activity, RowWriter(pool).write],
         max_cached_workflows=max_cached,
         graceful_shutdown_timeout=timedelta(seconds=5),
         workflow_runner=workflow_runner() if sandboxed else UnsandboxedWorkflowRunner(),
