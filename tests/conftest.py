@@ -87,3 +87,19 @@ def identity_provider():
 
     with run_identity_provider() as provider:
         yield provider
+
+
+@pytest.fixture
+def env():
+    """An activity environment, for calling one activity as a worker would (register tests)."""
+    from temporalio.testing import ActivityEnvironment
+
+    return ActivityEnvironment()
+
+
+@pytest.fixture
+def acts(pg_pool):
+    """The register's activities on this module's fresh database."""
+    from activities.register import RegisterActivities
+
+    return RegisterActivities(pg_pool)

@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from temporalio.testing import ActivityEnvironment
 
-from activities.register import RegisterActivities
 from domain.models import Complainant, Role
 from register.export import AccessExport, export_person, export_tenancy
 from tests import register_factories as make
 from tests.helpers import unique
-
-
-@pytest.fixture
-def env() -> ActivityEnvironment:
-    return ActivityEnvironment()
-
-
-@pytest.fixture
-def acts(pg_pool) -> RegisterActivities:
-    return RegisterActivities(pg_pool)
 
 
 async def write_case_file(env, acts, **case_fields):

@@ -6,9 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from temporalio.testing import ActivityEnvironment
 
-from activities.register import RegisterActivities
 from domain.models import Actor, Role
 from domain.records import ReportVerdict, TaskStatus
 from register.queries import (
@@ -22,16 +20,6 @@ from tests.helpers import unique
 from tests.register_factories import T0
 
 DAY = timedelta(days=1)
-
-
-@pytest.fixture
-def env() -> ActivityEnvironment:
-    return ActivityEnvironment()
-
-
-@pytest.fixture
-def acts(pg_pool) -> RegisterActivities:
-    return RegisterActivities(pg_pool)
 
 
 async def test_inbox_shows_open_tasks_overdue_first_then_by_due_date(env, acts, pg_pool):

@@ -5,25 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from temporalio.testing import ActivityEnvironment
 
-from activities.register import RegisterActivities
 from domain.models import Category
 from register.queries import KEEPS_HOME_OUTCOMES, statistics
 from tests import register_factories as make
 from tests.register_factories import T0
 
 DAY = timedelta(days=1)
-
-
-@pytest.fixture
-def env() -> ActivityEnvironment:
-    return ActivityEnvironment()
-
-
-@pytest.fixture
-def acts(pg_pool) -> RegisterActivities:
-    return RegisterActivities(pg_pool)
 
 
 async def test_statistics_count_stages_outcomes_medians_and_the_share_that_keeps_the_home(env, acts, pg_pool):

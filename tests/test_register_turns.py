@@ -15,24 +15,12 @@ import asyncpg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from temporalio.testing import ActivityEnvironment
 
-from activities.register import RegisterActivities
 from domain.models import Role
 from domain.records import REGISTER_RECORD_TYPES, AssignStaffTask, RegisterBatch, RegisterWrite, ReportVerdict, TurnStamp
 from register import queries
 from tests import register_factories as make
 from tests.register_factories import T0
-
-
-@pytest.fixture
-def env() -> ActivityEnvironment:
-    return ActivityEnvironment()
-
-
-@pytest.fixture
-def acts(pg_pool) -> RegisterActivities:
-    return RegisterActivities(pg_pool)
 
 
 def batch(run: str, mark: int, *records, task_length: int = 0) -> RegisterBatch:

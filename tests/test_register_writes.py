@@ -19,16 +19,6 @@ from tests import register_factories as make
 from tests.register_factories import T0
 
 
-@pytest.fixture
-def env() -> ActivityEnvironment:
-    return ActivityEnvironment()
-
-
-@pytest.fixture
-def acts(pg_pool) -> RegisterActivities:
-    return RegisterActivities(pg_pool)
-
-
 async def count(pool: asyncpg.Pool, sql: str, *args) -> int:
     return await pool.fetchval(f"SELECT count(*) FROM {sql}", *args)
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from temporalio.testing import ActivityEnvironment
 
-from activities.register import RegisterActivities
 from domain.models import SourceKind
 from domain.records import ReportVerdict
 from domain.retention import RetentionPolicy
@@ -18,16 +16,6 @@ from tests.register_factories import T0
 DAY = timedelta(days=1)
 NOW = T0 + 2000 * DAY
 POLICY = RetentionPolicy()  # 90 days, 365 days after close, 1095 days after close
-
-
-@pytest.fixture
-def env() -> ActivityEnvironment:
-    return ActivityEnvironment()
-
-
-@pytest.fixture
-def acts(pg_pool) -> RegisterActivities:
-    return RegisterActivities(pg_pool)
 
 
 async def night_report(env, acts, case_id: str, received_at, verified: bool | None):
