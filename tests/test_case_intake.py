@@ -400,7 +400,7 @@ class CaseOnTheStartersPolicy(DisturbanceCaseWorkflow):
         return await super().run(input)
 
     async def _policy_in_force(self):
-        return self._input.policy or EscalationPolicy()
+        return self._start.policy or EscalationPolicy()
 
 
 async def test_the_temporal_cli_files_a_report_as_the_readme_says(local_env):

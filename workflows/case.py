@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from temporalio import workflow
@@ -188,6 +188,14 @@ def _read_start(raw: RawValue | None) -> tuple[CaseInput, str | None, str]:
         return CaseInput(), f"start input refused: it cannot be read ({type(error).__name__})", START_REFUSED
 
 
+class StartOptions(NamedTuple):
+    """What a case's turns read from its start input after it has opened."""
+
+    policy: EscalationPolicy | None
+    search_attributes: bool
+    max_history_events_before_continue: int | None
+
+
 @workflow.defn
 class DisturbanceCaseWorkflow:
     @workflow.init
@@ -197,7 +205,12 @@ class DisturbanceCaseWorkflow:
         # every workflow task and leave a run with no case; refused here, the run fails at
         # once with one line naming the fields (no value), and the sender sees why.
         input, self._refused_start, self._refusal_type = _read_start(input)
-        self._input = input
+        # Only what later turns read is kept, not the decoded input: about 2 KiB a cached case.
+        self._start = StartOptions(
+            policy=input.policy,
+            search_attributes=input.search_attributes,
+            max_history_events_before_continue=input.max_history_events_before_continue,
+        )
         if self._refused_start is None and input.state is not None and workflow.info().continued_run_id is None:
             self._refused_start = (
                 "state: accepted only on a continue-as-new of this workflow; a case opens from its first report"
@@ -228,7 +241,7 @@ class DisturbanceCaseWorkflow:
     # -- the main loop -------------------------------------------------------------------
     @workflow.run
     async def run(self, input: RawValue = None) -> CaseView | None:  # type: ignore[assignment]
-        input = self._input  # read (or refused) in __init__
+        input = None  # read (or refused) in __init__; the raw payload is not kept either
         if self._refused_start is not None and patched(WORKER_OWNED_INPUT):
             raise ApplicationError(self._refused_start, type=self._refusal_type, non_retryable=True)
         while True:
@@ -250,7 +263,7 @@ class DisturbanceCaseWorkflow:
             # Reports that came in while the case was closing open the next case.
             # The next case asks the worker for its policy when it opens.
             workflow.continue_as_new(
-                CaseInput(pending_reports=fresh, search_attributes=input.search_attributes, pending_refusals=self._refusals)
+                CaseInput(pending_reports=fresh, search_attributes=self._start.search_attributes, pending_refusals=self._refusals)
             )
         if self._refusals:  # refused while the case was closing: no case left to hold them
             await self._record_incidents(self._refusals)
@@ -351,7 +364,7 @@ class DisturbanceCaseWorkflow:
         """The policy a new case runs by: the worker's, asked once and kept in the case's
         state for its life. Histories recorded before the worker owned it read the input's."""
         if not patched(WORKER_OWNED_INPUT):
-            return self._input.policy
+            return self._start.policy
         return await workflow.execute_local_activity(
             ActivityName.POLICY_IN_FORCE, result_type=EscalationPolicy, start_to_close_timeout=POLICY_TIMEOUT
         )
@@ -403,7 +416,7 @@ class DisturbanceCaseWorkflow:
                 await register_local(ActivityName.RECORD_INTAKE_INCIDENT, record)
             except FailureError as error:  # the register refused it: the flag and the run's failure still say it
                 workflow.logger.error("intake incident not recorded: %s", type(error.cause or error).__name__)
-        if self._input.search_attributes and not self._intake_flag:
+        if self._start.search_attributes and not self._intake_flag:
             workflow.upsert_search_attributes([sa.INTAKE_REFUSED.value_set(True)])
             self._intake_flag = True
 
@@ -425,7 +438,7 @@ class DisturbanceCaseWorkflow:
 
     def _should_continue_as_new(self) -> bool:
         info = workflow.info()
-        limit = self._input.max_history_events_before_continue
+        limit = self._start.max_history_events_before_continue
         return info.is_continue_as_new_suggested() or (limit is not None and info.get_current_history_length() >= limit)
 
     def _continue_input(self, state: CaseState) -> CaseInput:
@@ -439,8 +452,8 @@ class DisturbanceCaseWorkflow:
             pending_refusals=list(self._refusals),
             pending_redactions=[e for e in self._events if isinstance(e, NoticeRedacted)],
             pending_delivered=[e for e in self._events if isinstance(e, NoticeDelivered)],
-            search_attributes=self._input.search_attributes,
-            max_history_events_before_continue=self._input.max_history_events_before_continue,
+            search_attributes=self._start.search_attributes,
+            max_history_events_before_continue=self._start.max_history_events_before_continue,
         )
 
     # -- carrying out the ladder's commands ------------------------------------------------
@@ -510,7 +523,7 @@ class DisturbanceCaseWorkflow:
 
     def _upsert_search_attributes(self) -> None:
         s = self._state
-        if s is None or not self._input.search_attributes:
+        if s is None or not self._start.search_attributes:
             return
         # What view_of(s) would show for these six, without building the whole view each turn.
         tasks = s.tasks.values()
