@@ -22,7 +22,8 @@ def expected_rows(concurrency: int, cases: int) -> set[str]:
     rows = {"intake: case opened and recorded", "intake: every workflow idle",
             "floor: bare + 3 no-op local activities, intake"}  # fmt: skip
     for label in ("sequential", f"{concurrency} in flight"):
-        rows |= {f"update p50, {label}", f"update p99, {label}", f"floor: bare + 1 no-op local activity, update p50, {label}"}
+        rows |= {f"update p50, {label}", f"update p99, {label}", f"floor: bare + 1 no-op local activity, update p50, {label}",
+                 f"floor + write: bare + 1 local activity committing one row, update p50, {label}"}
         rows |= {f"api: staff step p50, {label}", f"api: staff step p99, {label}"}
     rows |= {"api: report until receipt, p50", "api: report until receipt, p99", "api: reports per second"}
     rows |= {f"memory per open case, {cases} cached", f"recovery: restarted worker serves {cases} Updates",
