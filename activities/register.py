@@ -98,7 +98,8 @@ class RegisterActivities:
             if len(batch.writes) == 1 and batch.writes[0].name in writes.ONE_STATEMENT:
                 # A staff step's note: one statement is its own transaction (no BEGIN, COMMIT),
                 # unless it finds a lost turn to take back first (register/turns.py).
-                if await _apply(conn, batch.writes[0].name, batch.writes[0].record, batch.turn, one_statement=True):
+                only = batch.writes[0]
+                if await _apply(conn, only.name, only.record, batch.turn, write=writes.record_event_in_turn) is not None:
                     return
             async with conn.transaction():
                 if batch.turn is not None:
@@ -148,27 +149,27 @@ _WRITES: dict[str, tuple[str, Sequence[str], Callable[[asyncpg.Connection, Any],
 
 
 async def _apply(
-    conn: asyncpg.Connection, name: str, record: BaseModel, turn: TurnStamp | None = None, *, one_statement: bool = False
-) -> bool:
-    """Write one record inside the caller's transaction. Data the register can never hold
-    becomes a non-retryable refusal naming the field; anything else is raised for Temporal
-    to retry. With `one_statement` (a batch of one event) the write is also the batch's
-    turn check, and False means it found a lost turn and wrote nothing."""
-    table, params, write = _WRITES[name]
+    conn: asyncpg.Connection,
+    name: str,
+    record: BaseModel,
+    turn: TurnStamp | None = None,
+    *,
+    write: Callable[[asyncpg.Connection, Any, TurnStamp | None], Awaitable[bool | None]] | None = None,
+) -> bool | None:
+    """Write one record inside the caller's transaction, by `name`'s write or by `write`
+    (a batch of one event, whose write is also the batch's turn check). Data the register
+    can never hold becomes a non-retryable refusal naming the field; anything else is
+    raised for Temporal to retry. Returns the write's answer: True written, False already
+    there, None (the turn check only) nothing written, a lost turn to take back first."""
+    table, params, named_write = _WRITES[name]
     try:
-        if one_statement:
-            done = await writes.record_event_in_turn(conn, checked(record), turn)
-            if done is None:
-                return False
-            written = done
-        else:
-            written = await write(conn, checked(record), turn)
+        written = await (write or named_write)(conn, checked(record), turn)
     except (asyncpg.PostgresError, asyncpg.InterfaceError) as error:
         refusal = explain(error, table, params)
         if refusal is None:
             raise
         activity.logger.warning("register refused a %s write: %s", table, refusal.type)
         raise refusal from None
-    if not written:
+    if written is False:
         activity.logger.info("register already had this %s record", table)
-    return True
+    return written

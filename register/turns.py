@@ -28,6 +28,47 @@ LAST_MARK = "SELECT mark, task_length FROM register_turns WHERE run_id = $1 FOR 
 SET_MARK = """INSERT INTO register_turns (run_id, case_id, mark, task_length) VALUES ($1, $2, $3, $4)
 ON CONFLICT (run_id) DO UPDATE SET mark = excluded.mark, task_length = excluded.task_length"""
 
+UNDONE: dict[str, tuple[tuple[str, str], ...]] = {
+    "cases": (
+        ("stage", "text"), ("closed_at", "timestamptz"), ("outcome", "text"), ("category", "text"), ("area", "text"),
+        ("property_id", "text"), ("housing_form", "text"), ("policy_version", "text"), ("version", "bigint"),
+        ("tenant_ids", "text[]"), ("workflow_id", "text"), ("tenancy_id", "text"), ("opened_at", "timestamptz"),
+    ),
+    "reports": (("verified", "boolean"), ("verified_at", "timestamptz")),
+    "staff_tasks": (
+        ("status", "text"), ("closed_at", "timestamptz"), ("assignee", "text"), ("role", "text"),
+        ("due_at", "timestamptz"), ("escalated", "boolean"),
+    ),
+}  # fmt: skip
+"""The columns a turn can change, by table, with their types: what `undo` keeps and what
+taking a lost turn back restores. One list for both, so the two cannot drift apart."""
+
+
+def keep_undo(table: str, run: str, mark: str, *, qualified: bool = False) -> str:
+    """SQL for an UPDATE's `undo` columns: the row as it was before this turn. The first
+    change of a turn keeps the image; a second change in the same turn keeps the first's.
+    `qualified` names the old row by its table, as ON CONFLICT DO UPDATE needs."""
+    old = f"{table}." if qualified else ""
+    image = "jsonb_build_object(" + ", ".join(f"'{c}', {old}{c}" for c, _ in UNDONE[table]) + ")"
+    return (
+        f"undo = CASE WHEN {old}undo_run IS NOT DISTINCT FROM {run} AND {old}undo_mark IS NOT DISTINCT FROM {mark} "
+        f"AND {run} IS NOT NULL THEN {old}undo ELSE {image} END, undo_run = {run}, undo_mark = {mark}"
+    )
+
+
+def _restore(table: str, also_set: str = "", also_where: str = "") -> str:
+    def value(column: str, kind: str) -> str:
+        if kind == "text[]":
+            return f"ARRAY(SELECT jsonb_array_elements_text(undo->'{column}'))"
+        return f"(undo->>'{column}')::{kind}"
+
+    columns = ", ".join(f"{c} = {value(c, kind)}" for c, kind in UNDONE[table])
+    return (
+        f"UPDATE {table} SET {columns}, undo = NULL, undo_run = NULL, undo_mark = NULL{also_set} "
+        f"WHERE case_id = $1 AND undo_run = $2 AND undo_mark > $3{also_where}"
+    )
+
+
 TAKE_BACK = (
     # a case row a lost turn created: everything under it goes with it
     "DELETE FROM cases WHERE case_id = $1 AND turn_run = $2 AND turn_mark > $3",
@@ -35,22 +76,9 @@ TAKE_BACK = (
     "DELETE FROM case_stages WHERE case_id = $1 AND turn_run = $2 AND turn_mark > $3",
     "DELETE FROM reports WHERE case_id = $1 AND turn_run = $2 AND turn_mark > $3",
     "DELETE FROM staff_tasks WHERE case_id = $1 AND turn_run = $2 AND turn_mark > $3",
-    """UPDATE reports SET verified = (undo->>'verified')::boolean, verified_at = (undo->>'verified_at')::timestamptz,
-              undo = NULL, undo_run = NULL, undo_mark = NULL
-        WHERE case_id = $1 AND undo_run = $2 AND undo_mark > $3""",
-    """UPDATE staff_tasks SET status = undo->>'status', closed_at = (undo->>'closed_at')::timestamptz,
-              assignee = undo->>'assignee', role = undo->>'role', due_at = (undo->>'due_at')::timestamptz,
-              escalated = (undo->>'escalated')::boolean, undo = NULL, undo_run = NULL, undo_mark = NULL
-        WHERE case_id = $1 AND undo_run = $2 AND undo_mark > $3""",
-    """UPDATE cases SET stage = undo->>'stage', closed_at = (undo->>'closed_at')::timestamptz,
-              outcome = undo->>'outcome', category = undo->>'category', area = undo->>'area',
-              property_id = undo->>'property_id', housing_form = undo->>'housing_form',
-              policy_version = undo->>'policy_version', version = (undo->>'version')::bigint,
-              tenant_ids = ARRAY(SELECT jsonb_array_elements_text(undo->'tenant_ids')),
-              workflow_id = undo->>'workflow_id', tenancy_id = undo->>'tenancy_id',
-              opened_at = (undo->>'opened_at')::timestamptz,
-              undo = NULL, undo_run = NULL, undo_mark = NULL, updated_at = now()
-        WHERE case_id = $1 AND undo_run = $2 AND undo_mark > $3 AND anonymised_at IS NULL""",
+    _restore("reports"),
+    _restore("staff_tasks"),
+    _restore("cases", also_set=", updated_at = now()", also_where=" AND anonymised_at IS NULL"),
 )
 """Everything a run wrote at a mark above `after`, taken back, in an order that keeps every
 foreign key: rows first, then the images of what was changed."""

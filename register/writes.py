@@ -22,7 +22,6 @@ import asyncpg
 
 from domain.records import (
     AssignStaffTask,
-    TurnStamp,
     CaseEventRecord,
     CaseRecord,
     CloseStaffTask,
@@ -32,8 +31,10 @@ from domain.records import (
     ReportVerdict,
     StaffTaskRecord,
     TaskStatus,
+    TurnStamp,
 )
 from register.errors import INVALID_RECORD, UNKNOWN_CASE, UNKNOWN_REPORT, UNKNOWN_TASK, refused
+from register.turns import keep_undo
 
 CASE_PARAMS = (
     "case_id", "workflow_id", "tenancy_id", "property_id", "area", "housing_form", "category", "stage",
@@ -43,25 +44,6 @@ CASE_PARAMS = (
 
 def _stamp(turn: TurnStamp | None) -> tuple[str | None, int | None]:
     return (turn.run_id, turn.mark) if turn is not None else (None, None)
-
-
-def _keep_undo(image: str, run: str, mark: str) -> str:
-    """SQL for an UPDATE's `undo` column: the row as it was before this turn. The first
-    change of a turn keeps the image; a second change in the same turn keeps the first's."""
-    return (
-        f"undo = CASE WHEN undo_run IS NOT DISTINCT FROM {run} AND undo_mark IS NOT DISTINCT FROM {mark} "
-        f"AND {run} IS NOT NULL THEN undo ELSE {image} END, undo_run = {run}, undo_mark = {mark}"
-    )
-
-
-CASE_IMAGE = """jsonb_build_object('stage', stage, 'closed_at', closed_at, 'outcome', outcome, 'category', category,
-    'area', area, 'property_id', property_id, 'housing_form', housing_form, 'policy_version', policy_version,
-    'version', version, 'tenant_ids', to_jsonb(tenant_ids), 'workflow_id', workflow_id, 'tenancy_id', tenancy_id,
-    'opened_at', opened_at)"""
-REPORT_IMAGE = "jsonb_build_object('verified', verified, 'verified_at', verified_at)"
-TASK_IMAGE = """jsonb_build_object('status', status, 'closed_at', closed_at, 'assignee', assignee, 'role', role,
-    'due_at', due_at, 'escalated', escalated)"""
-"""What a turn can change in a row, kept so that a lost turn can be taken back (register/turns.py)."""
 
 
 async def upsert_case(conn: asyncpg.Connection, record: CaseRecord, turn: TurnStamp | None = None) -> bool:
@@ -92,7 +74,7 @@ async def upsert_case(conn: asyncpg.Connection, record: CaseRecord, turn: TurnSt
             f"""UPDATE cases SET workflow_id = $2, tenancy_id = $3, property_id = $4, area = $5, housing_form = $6,
                       category = $7, stage = $8, opened_at = $9, closed_at = $10, outcome = $11,
                       policy_version = $12, version = $13, tenant_ids = $14, updated_at = now(),
-                      {_keep_undo(CASE_IMAGE, "$15::text", "$16::bigint")}
+                      {keep_undo("cases", "$15::text", "$16::bigint")}
                WHERE case_id = $1""",
             *values,
         )
@@ -172,8 +154,8 @@ SELECT EXISTS (SELECT 1 FROM locked) AS known, EXISTS (SELECT 1 FROM added) AS w
 """RECORD_EVENT for a batch of one event with its turn stamp (register/turns.py), still one
 statement: it moves the run's mark only when no lost turn wrote past `after` ($12) and no
 later workflow task has written ($13), and writes nothing otherwise (`follows` false), so
-the caller judges the batch again in a transaction of its own (register/turns.py). A run's first batch inserts the mark; a concurrent first insert
-of the same run cannot happen, since one run writes its batches one after another."""
+the caller judges the batch again in a transaction of its own. A run's first batch inserts
+the mark; two first batches of one run cannot race, since a run writes one batch at a time."""
 
 
 async def record_event_in_turn(conn: asyncpg.Connection, record: CaseEventRecord, turn: TurnStamp | None) -> bool | None:
@@ -236,7 +218,7 @@ async def record_report_verdict(conn: asyncpg.Connection, record: ReportVerdict,
     ):
         return False
     await conn.execute(
-        f"""UPDATE reports SET verified = $3, verified_at = $4, {_keep_undo(REPORT_IMAGE, "$5::text", "$6::bigint")}
+        f"""UPDATE reports SET verified = $3, verified_at = $4, {keep_undo("reports", "$5::text", "$6::bigint")}
              WHERE case_id = $1 AND report_id = $2""",
         record.case_id, record.report_id, record.verified, record.at, *_stamp(turn),
     )  # fmt: skip
@@ -244,15 +226,6 @@ async def record_report_verdict(conn: asyncpg.Connection, record: ReportVerdict,
 
 
 TASK_PARAMS = ("case_id", "task_id", "kind", "role", "assignee", "area", "due_at", "opened_at", "escalated")
-
-
-_TASK_UNDO_ON_CONFLICT = """undo = CASE WHEN staff_tasks.undo_run IS NOT DISTINCT FROM $10::text
-        AND staff_tasks.undo_mark IS NOT DISTINCT FROM $11::bigint AND $10::text IS NOT NULL THEN staff_tasks.undo
-        ELSE jsonb_build_object('status', staff_tasks.status, 'closed_at', staff_tasks.closed_at,
-            'assignee', staff_tasks.assignee, 'role', staff_tasks.role, 'due_at', staff_tasks.due_at,
-            'escalated', staff_tasks.escalated) END,
-    undo_run = $10::text, undo_mark = $11::bigint"""
-"""An escalation's `undo` (as _keep_undo), spelled out: in ON CONFLICT the old row is named."""
 
 
 async def open_staff_task(conn: asyncpg.Connection, record: StaffTaskRecord, turn: TurnStamp | None = None) -> bool:
@@ -264,7 +237,7 @@ async def open_staff_task(conn: asyncpg.Connection, record: StaffTaskRecord, tur
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
            ON CONFLICT (task_id) DO UPDATE
               SET escalated = true, role = excluded.role, assignee = excluded.assignee, due_at = excluded.due_at,
-                  {_TASK_UNDO_ON_CONFLICT}
+                  {keep_undo("staff_tasks", "$10::text", "$11::bigint", qualified=True)}
             WHERE staff_tasks.status = 'open' AND excluded.escalated AND NOT staff_tasks.escalated
            RETURNING true""",
         record.case_id, record.task_id, record.kind, record.role.value, record.assignee, record.area,
@@ -281,7 +254,7 @@ async def close_staff_task(conn: asyncpg.Connection, record: CloseStaffTask, tur
     if record.status is TaskStatus.OPEN:
         raise refused(INVALID_RECORD, "status", "closing a task needs status done or cancelled")
     closed = await conn.fetchval(
-        f"""UPDATE staff_tasks SET status = $3, closed_at = $4, {_keep_undo(TASK_IMAGE, "$5::text", "$6::bigint")}
+        f"""UPDATE staff_tasks SET status = $3, closed_at = $4, {keep_undo("staff_tasks", "$5::text", "$6::bigint")}
             WHERE case_id = $1 AND task_id = $2 AND status = 'open' RETURNING true""",
         record.case_id, record.task_id, record.status.value, record.at, *_stamp(turn),
     )  # fmt: skip
@@ -301,7 +274,7 @@ async def assign_staff_task(conn: asyncpg.Connection, record: AssignStaffTask, t
     """Give an open task to a named assignee; a closed task keeps who held it, and a
     repeat changes nothing."""
     assigned = await conn.fetchval(
-        f"""UPDATE staff_tasks SET assignee = $3, {_keep_undo(TASK_IMAGE, "$4::text", "$5::bigint")}
+        f"""UPDATE staff_tasks SET assignee = $3, {keep_undo("staff_tasks", "$4::text", "$5::bigint")}
             WHERE case_id = $1 AND task_id = $2 AND status = 'open' AND assignee IS DISTINCT FROM $3
            RETURNING true""",
         record.case_id, record.task_id, record.assignee, *_stamp(turn),
