@@ -97,6 +97,16 @@ def _ratio_at_least(limit: float):
     return lambda row: row.ratio is not None and row.ratio >= limit
 
 
+def step_floors(floor: Opener, writer: Opener) -> tuple[tuple[Opener, str, str], ...]:
+    """What a step's Update is measured against besides the bare one: Temporal's floor, and
+    the floor with the PostgreSQL commit a step must make before it answers."""
+    return (
+        (floor, "floor: bare + 1 no-op local activity", "Temporal's own cost of a side effect before the answer"),
+        (writer, "floor + write: bare + 1 local activity committing one row",
+         "Temporal's floor and the PostgreSQL commit a step must make before it answers"),
+    )  # fmt: skip
+
+
 def _ratio_at_most(limit: float):
     return lambda row: row.ratio is not None and row.ratio <= limit
 
@@ -146,19 +156,10 @@ async def on_dev_server(database: str, database_url: str, sizes: Sizes, rows: li
                         "<= 1.3x" if concurrency == 1 else "<= 1.5x", _ratio_at_most(1.3 if concurrency == 1 else 1.5),
                     ))  # fmt: skip
                     rows.append(Row(f"update p99, {label}", server, "ms", c.p99_ms, b.p99_ms))
-                    f = await update_latency(floor, least.handles[: 2 * lanes], sizes.updates, concurrency)
-                    rows.append(Row(
-                        f"floor: bare + 1 no-op local activity, update p50, {label}", server, "ms", f.p50_ms, b.p50_ms,
-                        note=f"Temporal's own cost of a side effect before the answer; Trygg / this floor = "
-                        f"{c.p50_ms / f.p50_ms:.2f}",
-                    ))  # fmt: skip
-                    w = await update_latency(writer, least.handles[: 2 * lanes], sizes.updates, concurrency)
-                    rows.append(Row(
-                        f"floor + write: bare + 1 local activity committing one row, update p50, {label}", server, "ms",
-                        w.p50_ms, b.p50_ms,
-                        note=f"Temporal's floor and the PostgreSQL commit a step must make before it answers; "
-                        f"Trygg / this = {c.p50_ms / w.p50_ms:.2f}",
-                    ))  # fmt: skip
+                    for opener, name, meaning in step_floors(floor, writer):
+                        f = await update_latency(opener, least.handles[: 2 * lanes], sizes.updates, concurrency)
+                        rows.append(Row(f"{name}, update p50, {label}", server, "ms", f.p50_ms, b.p50_ms,
+                                        note=f"{meaning}; Trygg / this = {c.p50_ms / f.p50_ms:.2f}"))  # fmt: skip
                 rows.extend(await api_rows(client, queue, database_url, server, count=sizes.intake,
                                            concurrency=sizes.concurrency))  # fmt: skip
         if database in sizes.memory_databases:
