@@ -88,13 +88,28 @@ def plain_reason(error: Exception) -> str:
 async def connect_postgres(database_url: str, *, migrate: bool = True, max_size: int = 10) -> asyncpg.Pool:
     """Open a pool and, by default, bring the schema up to date first."""
     try:
-        pool = await asyncpg.create_pool(database_url, min_size=1, max_size=max_size, timeout=10)
+        pool = await asyncpg.create_pool(database_url, min_size=1, max_size=max_size, timeout=10, reset=keep_session)
     except (OSError, asyncpg.PostgresError, TimeoutError) as error:
         raise ConnectionFailed(f"cannot reach PostgreSQL at {_redact(database_url)}: {error}") from error
     if migrate:
         async with pool.acquire() as connection:
-            await apply_migrations(connection)
+            try:
+                await apply_migrations(connection)
+            finally:
+                # asyncpg's full reset, here only: the migrations' advisory lock can never
+                # stay behind on a pooled connection, which keep_session would not clear.
+                await connection.reset()
     return pool
+
+
+async def keep_session(connection: asyncpg.Connection) -> None:
+    """The pool's reset of a connection given back: nothing beyond what asyncpg always does
+    (roll back a transaction left open, drop listeners). Its default also sends `SELECT
+    pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`, one more round trip for
+    every acquire: a step's register write makes two instead of one, an intake's three
+    local activities one more each. Trygg leaves no session state on a pooled connection
+    (no SET, LISTEN, cursor or advisory lock; the connection that ran the migrations is reset in full),
+    so there is nothing for it to reset (tests/test_register_pool.py)."""
 
 
 def _redact(url: str) -> str:

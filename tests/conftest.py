@@ -72,7 +72,10 @@ async def database_url(pg_server) -> AsyncIterator[str]:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def pg_pool(database_url) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=8)
+    """The pool as the worker and the API open it (runtime.connections), its reset included."""
+    from runtime.connections import connect_postgres
+
+    pool = await connect_postgres(database_url, migrate=False, max_size=8)
     try:
         yield pool
     finally:
