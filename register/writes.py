@@ -46,6 +46,29 @@ def _stamp(turn: TurnStamp | None) -> tuple[str | None, int | None]:
     return (turn.run_id, turn.mark) if turn is not None else (None, None)
 
 
+LOCK_CASE = "SELECT stage, version, anonymised_at FROM cases WHERE case_id = $1 FOR UPDATE"
+
+INSERT_CASE = """INSERT INTO cases (case_id, workflow_id, tenancy_id, property_id, area, housing_form, category,
+                                   stage, opened_at, closed_at, outcome, policy_version, version, tenant_ids,
+                                   turn_run, turn_mark)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+ON CONFLICT (case_id) DO NOTHING RETURNING true"""
+
+INSERT_NEW_CASE = f"""WITH added AS (
+    {INSERT_CASE.replace("RETURNING true", "RETURNING case_id")}
+), staged AS (
+    INSERT INTO case_stages (case_id, version, stage, entered_at, turn_run, turn_mark)
+    SELECT case_id, $13, $8, coalesce($17, $9, now()), $15, $16 FROM added
+    ON CONFLICT DO NOTHING
+)
+SELECT EXISTS (SELECT 1 FROM added)"""
+"""A new case's row and its first stage in one statement; nothing at all when the row is
+there already, which the caller then compares under the row's lock as for any version."""
+
+FIRST_VERSION = 1
+"""The version of a case's opening upsert (domain.ladder: `record_version` counts from 1)."""
+
+
 async def upsert_case(conn: asyncpg.Connection, record: CaseRecord, turn: TurnStamp | None = None) -> bool:
     """Insert the case, or overwrite it when `record.version` is newer; log a stage change."""
     values = (
@@ -53,20 +76,15 @@ async def upsert_case(conn: asyncpg.Connection, record: CaseRecord, turn: TurnSt
         record.housing_form.value, record.category.value, record.stage, record.opened_at, record.closed_at,
         record.outcome, record.policy_version, record.version, list(record.tenant_ids), *_stamp(turn),
     )  # fmt: skip
-    old = await conn.fetchrow("SELECT stage, version, anonymised_at FROM cases WHERE case_id = $1 FOR UPDATE", record.case_id)
+    # A case's opening (its first version): the row and its first stage in one round trip;
+    # when the row is there already (a retry, a concurrent writer), compared as any version.
+    if record.version <= FIRST_VERSION and await conn.fetchval(INSERT_NEW_CASE, *values, record.changed_at):
+        return True
+    old = await conn.fetchrow(LOCK_CASE, record.case_id)
     if old is None:
-        inserted = await conn.fetchval(
-            """INSERT INTO cases (case_id, workflow_id, tenancy_id, property_id, area, housing_form, category,
-                                  stage, opened_at, closed_at, outcome, policy_version, version, tenant_ids,
-                                  turn_run, turn_mark)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-               ON CONFLICT (case_id) DO NOTHING RETURNING true""",
-            *values,
-        )
+        inserted = await conn.fetchval(INSERT_CASE, *values)
         if not inserted:  # a concurrent writer inserted it first: take its lock, then compare versions
-            old = await conn.fetchrow(
-                "SELECT stage, version, anonymised_at FROM cases WHERE case_id = $1 FOR UPDATE", record.case_id
-            )
+            old = await conn.fetchrow(LOCK_CASE, record.case_id)
     if old is not None:
         if record.version <= old["version"] or old["anonymised_at"] is not None:
             return False
@@ -177,28 +195,31 @@ ONE_STATEMENT = frozenset({"record_case_event"})
 
 REPORT_PARAMS = (
     "case_id", "report_id", "external_ref", "source_kind", "category", "severity", "occurred_at",
-    "received_at", "place",
+    "received_at", "place", "turn_run", "turn_mark", "complainant", "complainant.person_id", "complainant.name",
+    "complainant.contact",
 )  # fmt: skip
-COMPLAINANT_PARAMS = ("report_id", "complainant.person_id", "complainant.name", "complainant.contact")
 
 
 async def record_report(conn: asyncpg.Connection, record: ReportRecord, turn: TurnStamp | None = None) -> bool:
-    """Keep the report; its complainant, if any, goes to report_complainants."""
+    """Keep the report; its complainant, if any, goes to report_complainants, in the same
+    statement (one round trip: most reports come from a neighbour with a complainant)."""
+    c = record.complainant
     inserted = await conn.fetchval(
-        """INSERT INTO reports (case_id, report_id, external_ref, source_kind, category, severity,
-                                occurred_at, received_at, place, turn_run, turn_mark)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-           ON CONFLICT (report_id) DO NOTHING RETURNING true""",
+        """WITH added AS (
+               INSERT INTO reports (case_id, report_id, external_ref, source_kind, category, severity,
+                                    occurred_at, received_at, place, turn_run, turn_mark)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+               ON CONFLICT (report_id) DO NOTHING RETURNING report_id
+           ), told AS (
+               INSERT INTO report_complainants (report_id, person_id, name, contact)
+               SELECT report_id, $13::text, $14::text, $15::text FROM added WHERE $12::boolean
+               ON CONFLICT DO NOTHING
+           )
+           SELECT EXISTS (SELECT 1 FROM added)""",
         record.case_id, record.report_id, record.external_ref, record.source_kind.value, record.category.value,
         record.severity.value, record.occurred_at, record.received_at, record.place, *_stamp(turn),
+        c is not None, *((c.person_id, c.name, c.contact) if c is not None else (None, None, None)),
     )  # fmt: skip
-    if inserted and record.complainant is not None:
-        c = record.complainant
-        await conn.execute(
-            """INSERT INTO report_complainants (report_id, person_id, name, contact)
-               VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING""",
-            record.report_id, c.person_id, c.name, c.contact,
-        )  # fmt: skip
     return bool(inserted)
 
 
