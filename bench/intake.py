@@ -36,3 +36,32 @@ async def open_many(opener: Opener, count: int, concurrency: int, seed: int = 7)
     await wait_idle(handles, timeout=max(120.0, count * 0.5))
     opened = time.perf_counter() - start
     return IntakeResult(count / accepted, count / opened, handles)
+
+
+INTAKE_ROUNDS = 3
+"""Rounds of the interleaved intake: each side opens `count / INTAKE_ROUNDS` per round."""
+
+
+async def interleaved_intake(
+    openers: list[Opener], count: int, concurrency: int, rounds: int = INTAKE_ROUNDS, seed: int = 7
+) -> list[IntakeResult]:
+    """`count` reports per side, in `rounds` rounds that take every side in turn (each
+    round waits until its workflows are idle before the next side starts), so a busy
+    minute on the shared machine falls on every side alike. Rates are the side's reports
+    over its own summed time."""
+    run = run_id()
+    accepted = [0.0] * len(openers)
+    opened = [0.0] * len(openers)
+    handles: list[list[WorkflowHandle]] = [[] for _ in openers]
+    per_round = max(1, -(-count // rounds))
+    for first in range(0, count, per_round):
+        size = min(per_round, count - first)
+        for k, opener in enumerate(openers):
+            rng = random.Random(seed * 1000 + k * 100 + first)
+            reports = [realistic_report(rng, f"{run}{k}", first + n) for n in range(size)]
+            start = time.perf_counter()
+            handles[k] += await bounded(reports, opener.open, concurrency)
+            accepted[k] += time.perf_counter() - start
+            await wait_idle(handles[k][-size:], timeout=max(120.0, size * 0.5))
+            opened[k] += time.perf_counter() - start
+    return [IntakeResult(count / a, count / o, h) for a, o, h in zip(accepted, opened, handles)]

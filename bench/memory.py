@@ -39,17 +39,18 @@ class MemoryResult:
 
 async def memory_and_recovery(
     client: Client, database_url: str, *, baseline: bool, count: int, concurrency: int, sandboxed: bool = True,
-    local_activities: bool = False,
+    local_activities: bool = False, shaped: bool = False,
 ) -> MemoryResult:
     """`sandboxed=False` runs the worker without the workflow sandbox: a diagnostic of how
     much of a case's memory is the sandbox's (production keeps the sandbox). `local_activities`
-    (baseline only): the floor, the bare workflow running a case's no-op local activities."""
+    (baseline only): the floor, the bare workflow running a case's no-op local activities;
+    `shaped` (with it): the floor issuing every command a case's opening issues."""
     queue = f"bench-mem-{uuid.uuid4().hex[:8]}"
     address = client.service_client.config.target_host
     spawn = lambda: WorkerProcess(
         address, client.namespace, queue, count + WARM_UP + 100, database_url, sandboxed
     )  # noqa: E731
-    opener = Opener(client, queue, baseline, local_activities)
+    opener = Opener(client, queue, baseline, local_activities, shaped=shaped)
     async with spawn() as worker:
         await open_many(opener, WARM_UP, concurrency, seed=11)
         await asyncio.sleep(0.5)

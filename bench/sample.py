@@ -95,6 +95,9 @@ class Opener:
     writes: bool = False
     """Baseline only, with local_activities: a step's local activity commits one row to
     PostgreSQL, as a step's register write does (bench.baseline.RowWriter)."""
+    shaped: bool = False
+    """Baseline only: its intake issues the commands a case's opening turn issues, each a
+    no-op (bench.baseline.BaselineWorkflow.file_report_shaped): Temporal's cost of a case's shape."""
 
     async def open(self, report: DisturbanceReport) -> WorkflowHandle:
         """Update-with-start until its answer: for a case, `file_report` until the receipt
@@ -111,7 +114,11 @@ class Opener:
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         )
-        intake = BaselineWorkflow.file_report_local if self.local_activities else BaselineWorkflow.file_report
+        intake = (
+            BaselineWorkflow.file_report_shaped if self.shaped
+            else BaselineWorkflow.file_report_local if self.local_activities
+            else BaselineWorkflow.file_report
+        )  # fmt: skip
         await self.client.execute_update_with_start_workflow(
             intake, report, start_workflow_operation=operation, id=report_update_id(report)
         )
