@@ -36,6 +36,7 @@ def build_activities(
     (and recorded) at start; without one, `settings.policy_file` is read here. With the
     worker's Temporal `client`, also the incident sweep, which reads Temporal's visibility."""
     from activities.notify import NotificationActivities
+    from activities.opening import OpeningActivities
     from activities.policy import PolicyActivities
     from activities.register import RegisterActivities
     from runtime.policy_file import load_policy
@@ -45,7 +46,9 @@ def build_activities(
     notify = NotificationActivities.from_settings(settings, pool)
     policy = PolicyActivities(policy_in_force or load_policy(settings.policy_file))
     digest = DigestActivities(pool, notify._smtp)  # the staff web app's daily mail, same SMTP settings
-    functions = [*register.activities(), *notify.activities(), *policy.activities(), *digest.activities()]
+    opening = OpeningActivities(register, policy)
+    functions = [*register.activities(), *notify.activities(), *policy.activities(), *opening.activities(),
+                 *digest.activities()]  # fmt: skip
     if client is not None:
         from activities.incidents import IncidentActivities
 

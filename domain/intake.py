@@ -115,6 +115,16 @@ class PriorReport(Frozen):
         }
 
 
+class OpeningLookup(Frozen):
+    """What a case asks before it opens, in one local activity (patch `opening-lookup`):
+    the register's answer for the report's external_ref, and the policy in force. Two
+    local activities before, each a marker in history and several KiB of every cached
+    case's memory in Temporal's SDK core."""
+
+    prior: PriorReport | None = None
+    policy: EscalationPolicy
+
+
 def _canonical(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.timestamp()  # the same moment in another zone is the same moment

@@ -220,6 +220,7 @@ class ActivityName:
     POLICY_IN_FORCE = "policy_in_force"  # () -> EscalationPolicy (the worker's policy, asked once when a case opens)
     EXTEND_CALENDAR = "extend_calendar"  # domain.policy.CalendarExtension -> EscalationPolicy (same rules, longer calendar)
     FIND_REPORT = "find_report"  # domain.intake.PriorReportQuery -> PriorReport | None (a tenancy's earlier report by external_ref)
+    LOOK_UP_OPENING = "look_up_opening"  # domain.intake.PriorReportQuery -> OpeningLookup (find_report and policy_in_force in one)
 
 
 REGISTER_RECORD_TYPES: dict[str, type[Frozen]] = {

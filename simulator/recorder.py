@@ -14,7 +14,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from domain.intake import PriorReport, PriorReportQuery
+from domain.intake import OpeningLookup, PriorReport, PriorReportQuery
 from domain.policy import CalendarExtension, EscalationPolicy
 from domain.records import (
     ActivityName,
@@ -46,7 +46,8 @@ class Recorder:
         return [
             self.upsert_case, self.record_case_event, self.record_report, self.record_report_verdict,
             self.open_staff_task, self.close_staff_task, self.record_disclosure, self.record_register_batch,
-            self.send_notice, self.record_intake_incident, self.policy_in_force, self.find_report, self.extend_calendar,
+            self.send_notice, self.record_intake_incident, self.policy_in_force, self.find_report, self.look_up_opening,
+            self.extend_calendar,
         ]  # fmt: skip
 
     @activity.defn(name=ActivityName.UPSERT_CASE)
@@ -98,6 +99,10 @@ class Recorder:
     @activity.defn(name=ActivityName.FIND_REPORT)
     async def find_report(self, query: PriorReportQuery) -> PriorReport | None:
         return None  # the sample holds one case per tenancy: no earlier case to find
+
+    @activity.defn(name=ActivityName.LOOK_UP_OPENING)
+    async def look_up_opening(self, query: PriorReportQuery) -> OpeningLookup:
+        return OpeningLookup(prior=None, policy=self.policy)  # no earlier case, as find_report
 
     @activity.defn(name=ActivityName.SEND_NOTICE)
     async def send_notice(self, request: NoticeRequest) -> NoticeOutcome:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import httpx
 
 from activities.notify import NotificationActivities
+from activities.opening import OpeningActivities
 from activities.policy import PolicyActivities
 from activities.register import RegisterActivities
 from api.staff import create_staff_app
@@ -46,7 +47,9 @@ async def api_stack(local_env, pg_pool, identity_provider, *, verifier: TokenVer
     async with httpx.AsyncClient() as http:
         register = RegisterActivities(pg_pool)
         notify = NotificationActivities(pg_pool, empty_directory(), http, SmtpSettings(host="127.0.0.1", port=1))
-        activities = [*register.activities(), *notify.activities(), *PolicyActivities(case_policy()).activities()]
+        policy = PolicyActivities(case_policy())
+        activities = [*register.activities(), *notify.activities(), *policy.activities(),
+                      *OpeningActivities(register, policy).activities()]  # fmt: skip
         async with running_worker(local_env.client, workflows=WORKFLOWS, activities=activities) as worker:
             trygg = TryggClient(local_env.client, task_queue=worker.task_queue, policy=case_policy(), pool=pg_pool)
             verifier = verifier or TokenVerifier(identity_provider.issuer, DEV_AUDIENCE)

@@ -13,7 +13,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from domain.intake import PriorReport, PriorReportQuery
+from domain.intake import OpeningLookup, PriorReport, PriorReportQuery
 from domain.policy import CalendarExtension, EscalationPolicy
 from domain.records import (
     ActivityName,
@@ -87,6 +87,7 @@ class StandIns:
             self.record_intake_incident,
             self.policy_in_force,
             self.find_report,
+            self.look_up_opening,
             self.extend_calendar,
         ]
 
@@ -155,6 +156,15 @@ class StandIns:
     async def find_report(self, query: PriorReportQuery) -> PriorReport | None:
         """What register.queries.prior_report answers, from the writes recorded here."""
         self.reads.append((ActivityName.FIND_REPORT, query))
+        return self._prior_report(query)
+
+    @activity.defn(name=ActivityName.LOOK_UP_OPENING)
+    async def look_up_opening(self, query: PriorReportQuery) -> OpeningLookup:
+        """What activities.opening answers: find_report's answer and the policy in force."""
+        self.reads.append((ActivityName.LOOK_UP_OPENING, query))
+        return OpeningLookup(prior=self._prior_report(query), policy=self.policy)
+
+    def _prior_report(self, query: PriorReportQuery) -> PriorReport | None:
         cases = {c.case_id: c for c in self.of(ActivityName.UPSERT_CASE)}  # the last upsert of each case
         for filed in self.of(ActivityName.RECORD_REPORT):
             case = cases.get(filed.case_id)

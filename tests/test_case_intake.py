@@ -112,14 +112,15 @@ async def test_a_report_opens_a_case_and_the_receipt_says_which(time_env):
             workflow_id=case_workflow_id(home.tenancy_id), case_id=view.case_id,
             report_id=view.reports[0].report_id, stage="reported", duplicate=False,
         )  # fmt: skip
-        assert [name for name, _ in standins.reads] == [ActivityName.FIND_REPORT, ActivityName.POLICY_IN_FORCE]
+        assert [name for name, _ in standins.reads] == [ActivityName.LOOK_UP_OPENING], "one question for both"
 
         joined, _ = await filed_report(client, queue, report(home, ref="CS-2"))
         assert joined.case_id == receipt.case_id and joined.report_id != receipt.report_id and not joined.duplicate
         repeat = await _file(client, queue, first, update_id="another-client-1")
         assert repeat == receipt.model_copy(update={"duplicate": True})
         assert [r.external_ref for r in standins.of(ActivityName.RECORD_REPORT)] == ["CS-1", "CS-2"]
-        assert [name for name, _ in standins.reads].count(ActivityName.POLICY_IN_FORCE) == 1, "asked once, when it opened"
+        asked = [name for name, _ in standins.reads]
+        assert asked == [ActivityName.LOOK_UP_OPENING, ActivityName.FIND_REPORT], "the policy asked once, when it opened"
 
         case = CaseDriver(client, handle)
         for entry in (await case.view()).reports:
@@ -315,10 +316,12 @@ async def test_a_case_system_files_by_plain_json_and_reads_the_refusal(local_env
 
 
 async def test_a_repeat_after_the_case_closed_answers_from_the_register(local_env, pg_pool):
+    from activities.opening import OpeningActivities
     from activities.register import RegisterActivities
 
-    standins = StandIns()
-    activities = [*RegisterActivities(pg_pool).activities(), standins.send_notice, standins.policy_in_force]
+    standins, register = StandIns(), RegisterActivities(pg_pool)
+    activities = [*register.activities(), standins.send_notice, standins.policy_in_force,
+                  *OpeningActivities(register, standins).activities()]  # fmt: skip
     raw = _plain_client(local_env.client)
     from temporalio.worker import Worker
 

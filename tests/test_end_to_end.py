@@ -24,6 +24,7 @@ import pytest_asyncio
 from temporalio.client import Client, WorkflowHandle
 
 from activities.notify import PERMANENT_ERROR, NotificationActivities
+from activities.opening import OpeningActivities
 from activities.policy import PolicyActivities
 from activities.register import RegisterActivities
 from api.app import create_app
@@ -89,7 +90,9 @@ async def trygg(local_env, pg_pool, *, social_script: tuple[str, ...] = ()):
             notify = NotificationActivities(
                 pg_pool, partners, http, SmtpSettings(host="127.0.0.1", port=mail.port, mail_from="trygg@bb.example")
             )
-            activities = [*register.activities(), *notify.activities(), *PolicyActivities(case_policy()).activities()]
+            policy = PolicyActivities(case_policy())
+            activities = [*register.activities(), *notify.activities(), *policy.activities(),
+                          *OpeningActivities(register, policy).activities()]  # fmt: skip
             async with running_worker(local_env.client, workflows=WORKFLOWS, activities=activities) as worker:
                 yield Trygg(local_env.client, worker.task_queue, partners, social, security, mail)
     finally:

@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import partners
+from activities.opening import OpeningActivities
 from activities.policy import PolicyActivities
 from activities.notify import NotificationActivities
 from activities.register import RegisterActivities
@@ -78,10 +79,12 @@ async def stack(local_env, pg_pool):
             notify = NotificationActivities(
                 pg_pool, partners, http, SmtpSettings(host="127.0.0.1", port=mail.port, mail_from="trygg@bb.example")
             )
+            register, policy = RegisterActivities(pg_pool), PolicyActivities(case_policy())
             activities = [
-                *RegisterActivities(pg_pool).activities(),
+                *register.activities(),
                 *notify.activities(),
-                *PolicyActivities(case_policy()).activities(),
+                *policy.activities(),
+                *OpeningActivities(register, policy).activities(),
             ]
             async with running_worker(local_env.client, workflows=WORKFLOWS, activities=activities) as worker:
                 yield Stack(local_env.client, worker.task_queue, social, security, area, mail)

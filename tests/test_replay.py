@@ -27,7 +27,7 @@ from temporalio.workflow import NondeterminismError
 from domain.commands import PreventionInput, RecordEvent
 from domain.events import PreventionResult
 from workflows.activities import carry_out_register
-from workflows.case import CaseInput, DisturbanceCaseWorkflow
+from workflows.case import SHAPE_PATCHES, CaseInput, DisturbanceCaseWorkflow
 from workflows.prevention import PreventionWorkflow
 from workflows.registry import workflow_runner
 
@@ -174,5 +174,31 @@ async def test_dropping_the_shape_patch_is_caught_on_a_case_recorded_under_it():
     replayer = Replayer(workflows=[CaseWithoutShape], data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(
         _load(Path(__file__).parent / "histories" / "perf_shape_notes.json"), raise_on_replay_failure=False
+    )
+    assert result.replay_failure is not None
+
+
+@workflow.defn(name="DisturbanceCaseWorkflow", sandboxed=False)
+class CaseAskingApart(DisturbanceCaseWorkflow):
+    """A careless change: someone puts the first shape back, asking the register and the policy apart."""
+
+    @workflow.init
+    def __init__(self, input: RawValue = None) -> None:  # type: ignore[assignment]
+        super().__init__(input)
+        self._shape_patches = SHAPE_PATCHES
+
+    @workflow.run
+    async def run(self, input: RawValue = None):  # type: ignore[assignment]
+        return await super().run(input)
+
+
+async def test_asking_apart_is_caught_on_a_case_opened_with_one_lookup():
+    """perf_opening_lookup_notes opened with one local activity (workflows.case.OPENING_LOOKUP);
+    a case that asks find_report and then policy_in_force meets that marker and fails the replay
+    (the SDK matches a local activity's marker by its number, so it fails decoding the lookup's
+    answer as find_report's)."""
+    replayer = Replayer(workflows=[CaseAskingApart], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(
+        _load(Path(__file__).parent / "histories" / "perf_opening_lookup_notes.json"), raise_on_replay_failure=False
     )
     assert result.replay_failure is not None

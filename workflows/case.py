@@ -55,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
         FILE_REPORT_UPDATE,
         REPORT_REFUSED,
         START_REFUSED,
+        OpeningLookup,
         PriorReport,
         PriorReportQuery,
         ReportReceipt,
@@ -159,6 +160,31 @@ SHAPE_PATCHES: frozenset[str] = frozenset(
 )  # fmt: skip
 """The patches a run under CURRENT_SHAPE takes as applied. Fixed for good (see CURRENT_SHAPE)."""
 
+OPENING_LOOKUP = "opening-lookup"
+"""Patch id: a case's opening asks the register for an earlier report and the worker for
+the policy in force in one local activity (`look_up_opening`) instead of two
+(`find_report`, then `policy_in_force`): one marker less in its history, about 7 KiB less
+of every cached case in the SDK core, one local activity less before the receipt. Runs
+recorded before it ask twice, as they did."""
+
+CURRENT_SHAPE_2 = "perf-current-shape-2"
+"""CURRENT_SHAPE with OPENING_LOOKUP: a new case records this one marker and takes every
+patch of SHAPE_PATCHES_2 as applied. Asked before CURRENT_SHAPE, which a run recorded
+under the first shape still finds in its history. Fixed for good, like the first."""
+
+SHAPE_PATCHES_2: frozenset[str] = SHAPE_PATCHES | {OPENING_LOOKUP}
+
+
+def _shape() -> frozenset[str]:
+    """The patches this run takes as applied: its shape's, newest first (a run recorded
+    under an older shape finds only that shape's marker), or none for a run recorded
+    before shapes, which asks each patch."""
+    if workflow.patched(CURRENT_SHAPE_2):
+        return SHAPE_PATCHES_2
+    if workflow.patched(CURRENT_SHAPE):
+        return SHAPE_PATCHES
+    return frozenset()
+
 
 def case_workflow_id(tenancy_id: str) -> str:
     """The one workflow id a tenancy's case runs under (one open case per tenancy)."""
@@ -200,7 +226,7 @@ class StartOptions(NamedTuple):
 class DisturbanceCaseWorkflow:
     @workflow.init
     def __init__(self, input: RawValue = None) -> None:  # type: ignore[assignment]
-        self._shape_patches: frozenset[str] = SHAPE_PATCHES if workflow.patched(CURRENT_SHAPE) else frozenset()
+        self._shape_patches: frozenset[str] = _shape()
         # Read raw, by the case itself: a start input the SDK could not decode would fail
         # every workflow task and leave a run with no case; refused here, the run fails at
         # once with one line naming the fields (no value), and the sender sees why.
@@ -614,14 +640,16 @@ class DisturbanceCaseWorkflow:
             entry = self._entry(report.external_ref)
             if entry is not None:
                 return self._receipt(entry, duplicate=True)
-            prior = await self._prior_report(report)
+            opening = self._state is None and patched(OPENING_LOOKUP)
+            lookup = await self._opening_lookup(report) if opening else None
+            prior = lookup.prior if lookup is not None else await self._prior_report(report)
             if prior is not None:
                 changed = differing_fields(report, prior.digests())
                 if changed:
                     raise self._refused(repeat_refusals(changed))
                 return prior.receipt()
             if self._state is None:
-                policy = await self._policy_in_force()
+                policy = lookup.policy if lookup is not None else await self._policy_in_force()
                 problems = occurred_at_refusals(report.occurred_at, workflow.now(), **report_window(policy))
                 if problems:
                     raise self._refused(problems)
@@ -690,14 +718,21 @@ class DisturbanceCaseWorkflow:
             duplicate=duplicate,
         )
 
+    async def _opening_lookup(self, report: DisturbanceReport) -> OpeningLookup:
+        """The register's answer (as `_prior_report`) and the policy in force, asked together
+        before a case opens (OPENING_LOOKUP)."""
+        return await register_local(ActivityName.LOOK_UP_OPENING, self._prior_query(report), result_type=OpeningLookup)
+
+    def _prior_query(self, report: DisturbanceReport) -> PriorReportQuery:
+        return PriorReportQuery(
+            tenancy_id=report.tenancy.tenancy_id, external_ref=report.external_ref, run_id=workflow.info().run_id
+        )
+
     async def _prior_report(self, report: DisturbanceReport) -> PriorReport | None:
         """The register's answer for an external_ref the case does not know: a report of
         one of the tenancy's earlier cases, or None. The run names itself, so a report a
         lost turn of this run left in the register is not taken for an earlier case's."""
-        query = PriorReportQuery(
-            tenancy_id=report.tenancy.tenancy_id, external_ref=report.external_ref, run_id=workflow.info().run_id
-        )
-        return await register_local(ActivityName.FIND_REPORT, query, result_type=PriorReport | None)
+        return await register_local(ActivityName.FIND_REPORT, self._prior_query(report), result_type=PriorReport | None)
 
     # -- staff steps: Updates with synchronous validators -------------------------------------
     def _validate(self, name: str, step: StepInput) -> None:
