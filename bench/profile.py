@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import psutil
 
+from bench.baseline import INTAKE_LOCAL_ACTIVITIES
 from bench.intake import open_many
 from bench.sample import NOTE_TAKER, Opener, note, realistic_report, run_id
 from bench.stack import dev_server, register_database
@@ -355,7 +356,7 @@ async def profile_memory(cases: int) -> None:
     print(f"  {'resident memory (RSS) growth, measured without tracemalloc':78} {rss['case'] / KIB:7.1f} {rss['bare'] / KIB:7.1f}")
     print(f"  {'  of which outside Python objects (RSS - Python): mostly the SDK core, per run':78} "
           f"{(rss['case'] - case_total / cases) / KIB:7.1f} {(rss['bare'] - bare_total / cases) / KIB:7.1f}")  # fmt: skip
-    print(f"  {'the bare workflow with 3 no-op local activities (Temporal floor), RSS growth':78} {'':7} {rss['floor'] / KIB:7.1f}")
+    print(f"  {f'the bare workflow with {INTAKE_LOCAL_ACTIVITIES} no-op local activities (Temporal floor), RSS growth':78} {'':7} {rss['floor'] / KIB:7.1f}")
 
 
 def main(argv: list[str] | None = None) -> None:

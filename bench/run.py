@@ -147,7 +147,8 @@ async def on_dev_server(database: str, database_url: str, sizes: Sizes, rows: li
                 rows.append(Row(
                     "floor: a case's shape, no-op commands, intake", server, "reports/s",
                     shape.accepted_per_s, base.accepted_per_s,
-                    note=f"Temporal's own cost of the commands a case's opening issues (patch marker, 3 local "
+                    note=f"Temporal's own cost of the commands a case's opening issues (patch marker, "
+                    f"{INTAKE_LOCAL_ACTIVITIES} local "
                     f"activities, search attributes, then a notice activity, a local activity and a timer), each a "
                     f"no-op; Trygg / this floor = {case.accepted_per_s / shape.accepted_per_s:.2f}",
                 ))  # fmt: skip

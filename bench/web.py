@@ -25,6 +25,7 @@ from itsdangerous import TimestampSigner
 from temporalio.worker import Worker
 
 from activities.notify import NotificationActivities
+from activities.opening import OpeningActivities
 from activities.policy import PolicyActivities
 from activities.register import RegisterActivities
 from bench.measure import percentile
@@ -88,7 +89,9 @@ async def run(tasks: int, samples: int) -> list[dict]:
             policy = EscalationPolicy()
             async with httpx.AsyncClient() as partners_http:
                 notify = NotificationActivities(pool, empty_directory(), partners_http, SmtpSettings(host="127.0.0.1", port=25))
-                activities = [*RegisterActivities(pool).activities(), *notify.activities(), *PolicyActivities(policy).activities()]
+                register, policies = RegisterActivities(pool), PolicyActivities(policy)
+                activities = [*register.activities(), *notify.activities(), *policies.activities(),
+                              *OpeningActivities(register, policies).activities()]  # fmt: skip
                 async with Worker(env.client, task_queue="bench-web", workflows=WORKFLOWS, activities=activities):
                     client = TryggClient(env.client, task_queue="bench-web", policy=policy, pool=pool)
                     tenancy = TenancyRef(tenancy_id="T-bench", property_id="P-1", area="Ryd", address="Storgatan 1", tenant_names=("Bo B",))

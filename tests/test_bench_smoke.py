@@ -20,14 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def expected_rows(concurrency: int, cases: int) -> set[str]:
     rows = {"intake: case opened and recorded", "intake: every workflow idle",
-            "floor: bare + 3 no-op local activities, intake", "floor: a case's shape, no-op commands, intake"}  # fmt: skip
+            "floor: bare + 2 no-op local activities, intake", "floor: a case's shape, no-op commands, intake"}  # fmt: skip
     for label in ("sequential", f"{concurrency} in flight"):
         rows |= {f"update p50, {label}", f"update p99, {label}", f"floor: bare + 1 no-op local activity, update p50, {label}",
                  f"floor + write: bare + 1 local activity committing one row, update p50, {label}"}
         rows |= {f"api: staff step p50, {label}", f"api: staff step p99, {label}"}
     rows |= {"api: report until receipt, p50", "api: report until receipt, p99", "api: reports per second"}
     rows |= {f"memory per open case, {cases} cached", f"recovery: restarted worker serves {cases} Updates",
-             f"floor: bare + 3 no-op local activities, memory per open case, {cases} cached",
+             f"floor: bare + 2 no-op local activities, memory per open case, {cases} cached",
              f"floor: bare + local activities, recovery of {cases}",
              f"floor: a case's shape, memory per open case, {cases} cached", f"floor: a case's shape, recovery of {cases}"}  # fmt: skip
     rows |= {"register: audit events written, one by one", f"register: audit events written, {concurrency} in flight"}
