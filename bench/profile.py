@@ -211,10 +211,13 @@ async def _register_round_trip(loops: int = 200) -> tuple[float, float]:
 
     from activities.register import RegisterActivities
     from bench.register_rate import _case, _event
+    from runtime.connections import keep_session
     from domain.records import ActivityName, RegisterBatch, RegisterWrite
 
     async with register_database() as url:
-        pool = await asyncpg.create_pool(url, min_size=1, max_size=2, connection_class=_counting_connection())
+        # The pool as the worker opens it (runtime.connections.connect_postgres: no reset query on release).
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=2, connection_class=_counting_connection(),
+                                         reset=keep_session)  # fmt: skip
         try:
             register, env, run = RegisterActivities(pool), ActivityEnvironment(), run_id()
             case = _case(0, run)
