@@ -37,6 +37,37 @@ async def test_a_newer_case_version_overwrites_and_an_older_one_is_ignored(env, 
     assert [(r["stage"], r["entered_at"]) for r in stages] == [("reported", T0), ("dialogue", T0 + timedelta(days=2))]
 
 
+async def test_a_case_opening_written_again_is_one_row_and_one_stage(env, acts, pg_pool):
+    """The opening's row and first stage are one statement (register.writes.INSERT_NEW_CASE);
+    a retry of it finds the row and compares under its lock, as any version."""
+    first = make.case(version=1)
+    await env.run(acts.upsert_case, first)
+    await env.run(acts.upsert_case, first)
+    assert await count(pg_pool, "cases WHERE case_id = $1", first.case_id) == 1
+    assert await count(pg_pool, "case_stages WHERE case_id = $1", first.case_id) == 1
+
+
+async def test_a_case_opening_arriving_after_a_newer_version_changes_nothing(env, acts, pg_pool):
+    first = make.case(version=1)
+    await env.run(acts.upsert_case, first)
+    await env.run(acts.upsert_case, first.model_copy(update={"version": 2, "stage": "dialogue", "changed_at": T0 + timedelta(days=1)}))
+    await env.run(acts.upsert_case, first)  # a late retry of the opening
+    row = await pg_pool.fetchrow("SELECT stage, version FROM cases WHERE case_id = $1", first.case_id)
+    assert (row["stage"], row["version"]) == ("dialogue", 2)
+    assert await count(pg_pool, "case_stages WHERE case_id = $1", first.case_id) == 2
+
+
+async def test_a_report_keeps_its_complainant_once_and_one_without_keeps_none(env, acts, pg_pool):
+    case = make.case()
+    await env.run(acts.upsert_case, case)
+    told, anonymous = make.report(case.case_id), make.report(case.case_id, complainant=None)
+    for record in (told, told, anonymous):
+        await env.run(acts.record_report, record)
+    assert await count(pg_pool, "report_complainants WHERE report_id = $1", told.report_id) == 1
+    assert await count(pg_pool, "report_complainants WHERE report_id = $1", anonymous.report_id) == 0
+    assert await count(pg_pool, "reports WHERE case_id = $1", case.case_id) == 2
+
+
 async def test_the_same_event_written_twice_is_one_row(env, acts, pg_pool):
     case = make.case()
     await env.run(acts.upsert_case, case)
