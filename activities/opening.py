@@ -1,7 +1,7 @@
 """What a case asks before it opens, in one local activity instead of two: the register's
 earlier report under the external_ref (activities.register.find_report) and the worker's
 policy in force (activities.policy). Each local activity is a marker in the case's history
-and, in Temporal's SDK core, several KiB of every cached case's memory; the opening asked
+and, in Temporal's SDK core, a few KiB of every cached case's memory; the opening asked
 both, always together (workflows.case.OPENING_LOOKUP)."""
 
 from __future__ import annotations

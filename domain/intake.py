@@ -118,7 +118,7 @@ class PriorReport(Frozen):
 class OpeningLookup(Frozen):
     """What a case asks before it opens, in one local activity (patch `opening-lookup`):
     the register's answer for the report's external_ref, and the policy in force. Two
-    local activities before, each a marker in history and several KiB of every cached
+    local activities before, each a marker in history and a few KiB of every cached
     case's memory in Temporal's SDK core."""
 
     prior: PriorReport | None = None

@@ -163,9 +163,9 @@ SHAPE_PATCHES: frozenset[str] = frozenset(
 OPENING_LOOKUP = "opening-lookup"
 """Patch id: a case's opening asks the register for an earlier report and the worker for
 the policy in force in one local activity (`look_up_opening`) instead of two
-(`find_report`, then `policy_in_force`): one marker less in its history, about 7 KiB less
-of every cached case in the SDK core, one local activity less before the receipt. Runs
-recorded before it ask twice, as they did."""
+(`find_report`, then `policy_in_force`): one marker less in its history, one local
+activity less before the receipt, and 4 KiB less of every cached case (146 to 142 KiB at
+10,000 cases, 1,544 to 1,502 MiB). Runs recorded before it ask twice, as they did."""
 
 CURRENT_SHAPE_2 = "perf-current-shape-2"
 """CURRENT_SHAPE with OPENING_LOOKUP: a new case records this one marker and takes every
