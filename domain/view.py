@@ -37,6 +37,9 @@ class TaskView(Frozen):
     due_at: AwareDatetime
     overdue: bool
     escalated: bool
+    ref: str | None = Field(
+        default=None, description="The report or notice the task is about (an id), so two tasks of one kind can be told apart."
+    )
 
 
 class ClockView(Frozen):
@@ -169,6 +172,7 @@ def view_of(state: CaseState, role: Role | None = None) -> CaseView:
                 due_at=t.due_at,
                 overdue=t.overdue,
                 escalated=t.escalated,
+                ref=t.ref,
             )
             for t in tasks
         ),

@@ -115,15 +115,19 @@ class Replay:
         return real + value[len(sim):] if value.startswith(sim) else value
 
     @staticmethod
-    async def _side_task(case, kind: str, due_at: datetime) -> str:
-        """The open side task of this kind (same due moment first): its id depends on the
-        order partners answered, which the workflow does not fix."""
+    async def _side_task(case, kind: str, due_at: datetime, ref: str | None = None) -> str:
+        """The open side task of this kind about the same report or notice (else of the same
+        due moment, else any): its id depends on the order partners answered, which the
+        workflow does not fix. Two chases due at one moment differ only in what they chase:
+        picked by the moment alone, the wrong one was completed and the other then closed by
+        its acknowledgement (seed 10 from 2026-12-01)."""
         view = await case.query("view", result_type=CaseView)
         tasks = [t for t in view.open_tasks if t.kind == kind and not t.task_id.endswith(".lead")]
+        about = [t for t in tasks if ref is not None and t.ref == ref]
         same = [t for t in tasks if t.due_at == due_at]
-        if not (same or tasks):
+        if not (about or same or tasks):
             raise AssertionError(f"no open {kind} task in the workflow")
-        return (same or tasks)[0].task_id
+        return (about or same or tasks)[0].task_id
 
     async def _send(self, run: CaseRun, item: tuple) -> None:
         try:
@@ -145,7 +149,8 @@ class Replay:
             name, step = item[2], item[3]
             update = {f: self._real(run, getattr(step, f)) for f in ("report_id", "task_id") if hasattr(step, f)}
             if len(item) > 4:
-                update["task_id"] = await self._side_task(case, *item[4])
+                kind, due_at, ref = item[4]
+                update["task_id"] = await self._side_task(case, kind, due_at, self._real(run, ref) if ref else None)
             await case.execute_update(name, step.model_copy(update=update), result_type=CaseView)
         elif kind == "pstep":
             real_case = self.case_ids[run.state.case_id]

@@ -561,9 +561,10 @@ class Engine:
             return False
         if isinstance(step, CompleteTask):
             # Side tasks opened by notices' outcomes take their ids in the order the outcomes
-            # arrive, which the workflow does not fix: the replay finds the task by kind and due.
+            # arrive, which the workflow does not fix: the replay finds the task by what it is
+            # about (two chases of one moment differ only there), else by kind and due.
             task = run.state.tasks[step.task_id]
-            self._input(run, "step", name, step, (task.kind, task.due_at))
+            self._input(run, "step", name, step, (task.kind, task.due_at, task.ref))
         else:
             self._input(run, "step", name, step)
         self._apply(run, step)

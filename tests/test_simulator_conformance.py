@@ -36,6 +36,25 @@ class SimulatedChannel(StandIns):
         return simulated_delivery(self.outcomes, request)
 
 
+SEEDS = range(7, 47)
+"""Seeds tried in turn for a sample that climbs the ladder. The run starts at the test
+server's clock, so today's calendar shapes it: from some start days no case of seed 7
+reached the prevention track's milestone within six months (2026-12-01, CI). Over a year
+of start days (every fifth day) a seed of 7 to 17 always climbs; forty are tried."""
+
+
+def climbing_sample(policy: EscalationPolicy, begin, rungs: set[str]):
+    """A simulated run from `begin` and a sample of 10 of its cases that reaches every rung."""
+    scenario = load_scenario().model_copy(update={"warmup_months": Sourced[int](value=0, assumption=True)})
+    for seed in SEEDS:
+        engine = Engine(scenario, policy, homes=5000, months=6, seed=seed, begin=begin, keep_inputs=True)
+        engine.run()
+        runs = sample(engine, 10)
+        if rungs <= {k for r in runs for k in r.tally["events"]}:
+            return engine, runs
+    pytest.fail(f"no seed in {SEEDS} gives a sample that climbs the ladder from {begin:%Y-%m-%d %H:%M}")
+
+
 @pytest.mark.parametrize(
     ("policy", "rungs"),
     [
@@ -46,12 +65,7 @@ class SimulatedChannel(StandIns):
 )
 async def test_sampled_simulated_cases_end_alike_as_real_workflows(time_env, policy, rungs):
     begin = await time_env.get_current_time() + timedelta(minutes=5)
-    scenario = load_scenario().model_copy(update={"warmup_months": Sourced[int](value=0, assumption=True)})
-    engine = Engine(scenario, policy, homes=5000, months=6, seed=7, begin=begin, keep_inputs=True)
-    engine.run()
-    runs = sample(engine, 10)  # 7 missed the prevention track's milestone on some start days
-    reached = {k for r in runs for k in r.tally["events"]}
-    assert rungs <= reached, "the sample climbs the ladder"
+    engine, runs = climbing_sample(policy, begin, rungs)
 
     channel = SimulatedChannel(notice_outcomes(runs), policy=engine.policy)
     async with case_worker(time_env.client, channel) as queue:
