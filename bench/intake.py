@@ -49,7 +49,6 @@ async def interleaved_intake(
     round waits until its workflows are idle before the next side starts), so a busy
     minute on the shared machine falls on every side alike. Rates are the side's reports
     over its own summed time."""
-    run = run_id()
     accepted = [0.0] * len(openers)
     opened = [0.0] * len(openers)
     handles: list[list[WorkflowHandle]] = [[] for _ in openers]
@@ -57,11 +56,8 @@ async def interleaved_intake(
     for first in range(0, count, per_round):
         size = min(per_round, count - first)
         for k, opener in enumerate(openers):
-            rng = random.Random(seed * 1000 + k * 100 + first)
-            reports = [realistic_report(rng, f"{run}{k}", first + n) for n in range(size)]
-            start = time.perf_counter()
-            handles[k] += await bounded(reports, opener.open, concurrency)
-            accepted[k] += time.perf_counter() - start
-            await wait_idle(handles[k][-size:], timeout=max(120.0, size * 0.5))
-            opened[k] += time.perf_counter() - start
+            part = await open_many(opener, size, concurrency, seed=seed * 1000 + k * 100 + first)
+            accepted[k] += size / part.accepted_per_s
+            opened[k] += size / part.opened_per_s
+            handles[k] += part.handles
     return [IntakeResult(count / a, count / o, h) for a, o, h in zip(accepted, opened, handles)]

@@ -157,10 +157,11 @@ async def on_dev_server(database: str, database_url: str, sizes: Sizes, rows: li
                     f"no-op; Trygg / this floor = {case.accepted_per_s / shape.accepted_per_s:.2f}",
                 ))  # fmt: skip
                 lanes = sizes.concurrency
+                floors_of_a_step = step_floors(floor, writer)
                 for label, concurrency in (("sequential", 1), (f"{lanes} in flight", lanes)):
                     c, b, *floors = await interleaved_latency(
                         [(trygg, case.handles[: 2 * lanes]), (bare, base.handles[: 2 * lanes]),
-                         (floor, least.handles[: 2 * lanes]), (writer, least.handles[: 2 * lanes])],
+                         *((opener, least.handles[: 2 * lanes]) for opener, _, _ in floors_of_a_step)],
                         sizes.updates, concurrency,
                     )  # fmt: skip
                     rows.append(judged(
@@ -170,7 +171,7 @@ async def on_dev_server(database: str, database_url: str, sizes: Sizes, rows: li
                         "<= 1.3x" if concurrency == 1 else "<= 1.5x", _ratio_at_most(1.3 if concurrency == 1 else 1.5),
                     ))  # fmt: skip
                     rows.append(Row(f"update p99, {label}", server, "ms", c.p99_ms, b.p99_ms))
-                    for f, (_, name, meaning) in zip(floors, step_floors(floor, writer)):
+                    for f, (_, name, meaning) in zip(floors, floors_of_a_step):
                         rows.append(Row(f"{name}, update p50, {label}", server, "ms", f.p50_ms, b.p50_ms,
                                         note=f"{meaning}; Trygg / this = {c.p50_ms / f.p50_ms:.2f}"))  # fmt: skip
                 rows.extend(await api_rows(client, queue, database_url, server, count=sizes.intake,

@@ -48,14 +48,16 @@ def _stamp(turn: TurnStamp | None) -> tuple[str | None, int | None]:
 
 LOCK_CASE = "SELECT stage, version, anonymised_at FROM cases WHERE case_id = $1 FOR UPDATE"
 
-INSERT_CASE = """INSERT INTO cases (case_id, workflow_id, tenancy_id, property_id, area, housing_form, category,
+_CASE_ROW = """INSERT INTO cases (case_id, workflow_id, tenancy_id, property_id, area, housing_form, category,
                                    stage, opened_at, closed_at, outcome, policy_version, version, tenant_ids,
                                    turn_run, turn_mark)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-ON CONFLICT (case_id) DO NOTHING RETURNING true"""
+ON CONFLICT (case_id) DO NOTHING"""
+
+INSERT_CASE = f"{_CASE_ROW} RETURNING true"
 
 INSERT_NEW_CASE = f"""WITH added AS (
-    {INSERT_CASE.replace("RETURNING true", "RETURNING case_id")}
+    {_CASE_ROW} RETURNING case_id
 ), staged AS (
     INSERT INTO case_stages (case_id, version, stage, entered_at, turn_run, turn_mark)
     SELECT case_id, $13, $8, coalesce($17, $9, now()), $15, $16 FROM added

@@ -106,8 +106,8 @@ async def keep_session(connection: asyncpg.Connection) -> None:
     """The pool's reset of a connection given back: nothing beyond what asyncpg always does
     (roll back a transaction left open, drop listeners). Its default also sends `SELECT
     pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`, one more round trip for
-    every acquire: a step's register write makes two instead of one, an intake's three
-    local activities one more each. Trygg leaves no session state on a pooled connection
+    every acquire: a step's register write makes two instead of one, and each of an
+    intake's local activities one more. Trygg leaves no session state on a pooled connection
     (no SET, LISTEN, cursor or advisory lock; the connection that ran the migrations is reset in full),
     so there is nothing for it to reset (tests/test_register_pool.py)."""
 
